@@ -1,0 +1,4 @@
+//! Health assessments computed from validated clinical instruments.
+
+pub mod loaders;
+pub mod types;

@@ -1,0 +1,76 @@
+//! GraphQL view of a stored health assessment.
+
+use async_graphql::{ID, Json, Object};
+use chrono::{DateTime, Utc};
+use entity::health_assessments;
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::{
+    enums::{AssessmentType, RiskLevel},
+    error::AppError,
+};
+
+/// The result of one clinical instrument for one person at one time.
+pub struct HealthAssessment {
+    row: health_assessments::Model,
+    assessment_type: AssessmentType,
+    risk_level: RiskLevel,
+}
+
+impl TryFrom<health_assessments::Model> for HealthAssessment {
+    type Error = AppError;
+    fn try_from(row: health_assessments::Model) -> Result<Self, AppError> {
+        Ok(Self {
+            assessment_type: AssessmentType::from_db(&row.assessment_type)?,
+            risk_level: RiskLevel::from_db(&row.risk_level)?,
+            row,
+        })
+    }
+}
+
+#[Object]
+impl HealthAssessment {
+    async fn id(&self) -> ID {
+        ID::from(self.row.id.to_string())
+    }
+    /// The instrument used.
+    async fn assessment_type(&self) -> AssessmentType {
+        self.assessment_type
+    }
+    /// The instrument's own score (for Framingham, the rounded 10-year risk percentage).
+    async fn risk_score(&self) -> i32 {
+        self.row.risk_score
+    }
+    /// The score placed on the common risk scale.
+    async fn risk_level(&self) -> RiskLevel {
+        self.risk_level
+    }
+    /// Estimated probability of the outcome as a fraction from 0 to 1, for instruments that
+    /// give one.
+    async fn probability(&self) -> Option<f64> {
+        self.row.probability.and_then(|p| p.to_f64())
+    }
+    /// The answers given and the instrument's detailed result (bands, points, version).
+    async fn assessment_data(&self) -> Json<serde_json::Value> {
+        Json(self.row.assessment_data.clone())
+    }
+    /// Plain-language recommendations.
+    async fn recommendations(&self) -> &[String] {
+        &self.row.recommendations
+    }
+    /// Signs that need prompt attention.
+    async fn warning_signs(&self) -> &[String] {
+        &self.row.warning_signs
+    }
+    /// What to do next, most urgent first.
+    async fn next_steps(&self) -> &[String] {
+        &self.row.next_steps
+    }
+    /// Whether an external AI model contributed to this result.
+    async fn is_api_result(&self) -> bool {
+        self.row.is_api_result
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at.to_utc()
+    }
+}

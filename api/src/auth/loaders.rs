@@ -1,0 +1,7 @@
+//! Batched lists of device sessions.
+
+crate::child_relation! {
+    /// A user's live device sessions (active and unexpired), newest first.
+    SessionsByUserId: user_sessions.user_id, sorted by created_at,
+    newest_first: true, condition: Some("t.is_active AND t.expires_at > now()"),
+}

@@ -1,0 +1,4 @@
+//! Chat sessions with the health assistant.
+
+pub mod loaders;
+pub mod types;

@@ -1,0 +1,104 @@
+//! GraphQL views of chat sessions and messages.
+
+use async_graphql::{Context, ID, Json, Object};
+use chrono::{DateTime, Utc};
+use entity::{chat_messages, chat_sessions};
+
+use super::loaders::MessagesBySessionId;
+use crate::{
+    enums::{MessageType, SenderType, SessionType},
+    error::AppError,
+    pagination::{Page, PageArgs, load_page},
+};
+
+/// A conversation with the health assistant.
+pub struct ChatSession {
+    row: chat_sessions::Model,
+    session_type: SessionType,
+}
+
+impl TryFrom<chat_sessions::Model> for ChatSession {
+    type Error = AppError;
+    fn try_from(row: chat_sessions::Model) -> Result<Self, AppError> {
+        Ok(Self { session_type: SessionType::from_db(&row.session_type)?, row })
+    }
+}
+
+#[Object]
+impl ChatSession {
+    async fn id(&self) -> ID {
+        ID::from(self.row.id.to_string())
+    }
+    async fn session_type(&self) -> SessionType {
+        self.session_type
+    }
+    /// False once the session has been ended; ended sessions take no new messages.
+    async fn is_active(&self) -> bool {
+        self.row.is_active
+    }
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.row.started_at.to_utc()
+    }
+    async fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.row.ended_at.map(|t| t.to_utc())
+    }
+    /// Number of messages in the session.
+    async fn total_messages(&self) -> i32 {
+        self.row.total_messages
+    }
+    /// The conversation, oldest message first.
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Page<ChatMessage>, AppError> {
+        let args = PageArgs::parse(after, before, first, last)?;
+        load_page::<MessagesBySessionId, _>(ctx, self.row.id, args, ChatMessage::try_from).await
+    }
+}
+
+/// One message of a chat session.
+pub struct ChatMessage {
+    row: chat_messages::Model,
+    sender_type: SenderType,
+    message_type: MessageType,
+}
+
+impl TryFrom<chat_messages::Model> for ChatMessage {
+    type Error = AppError;
+    fn try_from(row: chat_messages::Model) -> Result<Self, AppError> {
+        Ok(Self {
+            sender_type: SenderType::from_db(&row.sender_type)?,
+            message_type: MessageType::from_db(&row.message_type)?,
+            row,
+        })
+    }
+}
+
+#[Object]
+impl ChatMessage {
+    async fn id(&self) -> ID {
+        ID::from(self.row.id.to_string())
+    }
+    async fn sender_type(&self) -> SenderType {
+        self.sender_type
+    }
+    /// The message text.
+    async fn content(&self) -> &str {
+        &self.row.message_content
+    }
+    async fn message_type(&self) -> MessageType {
+        self.message_type
+    }
+    /// Technical details of how the message was produced (provider, model, latency, safety
+    /// flags). Never holds secrets.
+    async fn metadata(&self) -> Json<serde_json::Value> {
+        Json(self.row.metadata.clone())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row.created_at.to_utc()
+    }
+}

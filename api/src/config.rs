@@ -1,0 +1,75 @@
+//! Runtime settings: environment variables (a `.env` file is read first) with CLI flags over them.
+//! Every setting has a default that is safe for local use; the README's table lists them all.
+
+use clap::{Args, ValueEnum};
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/echo_health";
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// PostgreSQL connection URL; the database is created at start when it is missing.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    /// Address to listen on.
+    #[arg(long, env = "HOST", default_value = "127.0.0.1", global = true)]
+    pub host: String,
+
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "PORT", default_value_t = 8080, global = true)]
+    pub port: u16,
+
+    /// Maximum number of pooled database connections.
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 10, global = true)]
+    pub db_pool_size: u32,
+
+    /// Seconds to wait for a pooled connection before the request fails.
+    #[arg(long, env = "DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, global = true)]
+    pub db_acquire_timeout_secs: u64,
+
+    /// Largest accepted body of a GraphQL request, in bytes (uploads have their own limit).
+    #[arg(long, env = "GRAPHQL_BODY_LIMIT", default_value_t = 1024 * 1024, global = true)]
+    pub graphql_body_limit: usize,
+
+    /// Deepest GraphQL selection accepted.
+    #[arg(long, env = "GRAPHQL_DEPTH_LIMIT", default_value_t = 16, global = true)]
+    pub graphql_depth_limit: usize,
+
+    /// HTTP worker threads (default: one per CPU core).
+    #[arg(long, env = "HTTP_WORKERS", global = true)]
+    pub http_workers: Option<usize>,
+
+    /// Do not create the database or apply pending migrations when serving.
+    #[arg(long, env = "SKIP_MIGRATIONS", global = true)]
+    pub skip_migrations: bool,
+
+    /// Log line format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+impl Settings {
+    /// Settings for tests and tools: the defaults, pointed at `database_url`, on a free port.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            host: "127.0.0.1".into(),
+            port: 0,
+            db_pool_size: 5,
+            db_acquire_timeout_secs: 2,
+            graphql_body_limit: 1024 * 1024,
+            graphql_depth_limit: 16,
+            http_workers: Some(1),
+            skip_migrations: false,
+            log_format: LogFormat::Text,
+        }
+    }
+}

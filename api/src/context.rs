@@ -1,0 +1,33 @@
+//! Per-request data seen by resolvers: the database and the signed-in caller (the viewer).
+
+use async_graphql::Context;
+use entity::users;
+use sea_orm::DatabaseConnection;
+
+use crate::error::AppError;
+
+/// The caller behind a valid bearer token: their account and the device session it belongs to.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user: users::Model,
+    pub session_id: i32,
+}
+
+/// The request's viewer, absent when no valid token came with it.
+#[derive(Debug, Clone, Default)]
+pub struct MaybeViewer(pub Option<Viewer>);
+
+pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    // The schema is always built with a connection (schema::build); its absence is a bug.
+    ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// The signed-in caller, if any.
+pub fn optional_viewer<'a>(ctx: &Context<'a>) -> Option<&'a Viewer> {
+    ctx.data_opt::<MaybeViewer>().and_then(|v| v.0.as_ref())
+}
+
+/// The signed-in caller, or UNAUTHENTICATED.
+pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer, AppError> {
+    optional_viewer(ctx).ok_or(AppError::Unauthenticated)
+}

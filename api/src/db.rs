@@ -1,0 +1,103 @@
+//! Database plumbing: creating the database, migrating it, and the connection pool.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement};
+
+use crate::config::Settings;
+
+/// Serialises migrations between replicas that start at the same time.
+const MIGRATION_LOCK_KEY: i64 = 0x6563_686f_6d69_67; // "echomig"
+
+/// SQL statements sent by this process; tests and `/metrics` read it.
+#[derive(Debug, Default)]
+pub struct DbStats {
+    statements: AtomicU64,
+}
+
+impl DbStats {
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+}
+
+/// The application's pool. Statement logging is off: parameters carry health data.
+pub async fn connect(settings: &Settings, stats: Arc<DbStats>) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(settings.database_url.clone());
+    options
+        .max_connections(settings.db_pool_size)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(settings.db_acquire_timeout_secs))
+        .connect_timeout(Duration::from_secs(settings.db_acquire_timeout_secs))
+        .sqlx_logging(false);
+    let mut db = Database::connect(options).await?;
+    db.set_metric_callback(move |_info| {
+        stats.statements.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok(db)
+}
+
+/// One connection, for commands and migrations that must run in a single session.
+pub async fn connect_single(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options.max_connections(1).min_connections(1).sqlx_logging(false);
+    Database::connect(options).await
+}
+
+/// Creates the database named in `url` when it does not exist yet.
+pub async fn ensure_database_exists(url: &str) -> Result<(), DbErr> {
+    let (server_url, name) = split_database_url(url)?;
+    let admin = connect_single(&server_url).await?;
+    let exists = admin
+        .query_one_raw(Statement::from_sql_and_values(
+            admin.get_database_backend(),
+            "SELECT 1 FROM pg_database WHERE datname = $1",
+            [name.clone().into()],
+        ))
+        .await?
+        .is_some();
+    if !exists {
+        let create = format!("CREATE DATABASE {}", quote_ident(&name));
+        match admin.execute_unprepared(&create).await {
+            Ok(_) => tracing::info!(database = %name, "created database"),
+            // Another replica won the race: the database exists, which is all we wanted.
+            Err(err) if err.to_string().contains("already exists") => {}
+            Err(err) => return Err(err),
+        }
+    }
+    admin.close().await
+}
+
+/// Applies pending migrations under an advisory lock, so concurrent starts do not collide.
+pub async fn migrate_up(url: &str) -> Result<(), DbErr> {
+    let conn = connect_single(url).await?;
+    let lock = |sql: &'static str| Statement::from_sql_and_values(conn.get_database_backend(), sql, [MIGRATION_LOCK_KEY.into()]);
+    conn.execute_raw(lock("SELECT pg_advisory_lock($1)")).await?;
+    let result = Migrator::up(&conn, None).await;
+    conn.execute_raw(lock("SELECT pg_advisory_unlock($1)")).await?;
+    conn.close().await?;
+    result
+}
+
+/// Splits `postgres://.../name` into the maintenance-database URL and `name`.
+pub fn split_database_url(url: &str) -> Result<(String, String), DbErr> {
+    let mut parsed = url::Url::parse(url).map_err(|err| DbErr::Custom(format!("invalid DATABASE_URL: {err}")))?;
+    let name = parsed.path().trim_start_matches('/').to_owned();
+    if name.is_empty() {
+        return Err(DbErr::Custom("DATABASE_URL names no database".into()));
+    }
+    parsed.set_path("/postgres");
+    Ok((parsed.to_string(), name))
+}
+
+/// Quotes an SQL identifier (database names cannot be bound as parameters).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

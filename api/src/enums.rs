@@ -1,0 +1,174 @@
+//! Rust enums for the ERD's enumerated string columns.
+//!
+//! The database keeps each as text with a CHECK constraint (migration 1); the values here must
+//! equal those CHECK lists, and a test compares them. GraphQL shows SCREAMING_CASE names; the
+//! database stores the lower snake_case `db` value.
+
+use crate::error::AppError;
+
+/// Declares an enum with its database spelling and the (table, column) it lives in.
+macro_rules! db_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident in $table:literal . $column:literal {
+            $( $(#[$vmeta:meta])* $variant:ident = $db:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+            pub const TABLE: &'static str = $table;
+            pub const COLUMN: &'static str = $column;
+
+            /// The value stored in the database.
+            pub fn as_db(self) -> &'static str {
+                match self { $(Self::$variant => $db,)+ }
+            }
+
+            /// Reads a stored value; anything else means the CHECK constraint and code disagree.
+            pub fn from_db(value: &str) -> Result<Self, AppError> {
+                match value {
+                    $($db => Ok(Self::$variant),)+
+                    other => Err(AppError::internal(format!(
+                        "unknown {}.{} value {other:?}", $table, $column
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+db_enum! {
+    /// What a one-time code sent by email is for.
+    OtpPurpose in "otp_verifications"."purpose" {
+        /// Confirms the address of a new account.
+        Registration = "registration",
+        /// Passwordless sign-in.
+        Login = "login",
+        /// Confirms a new address for an existing account.
+        EmailChange = "email_change",
+    }
+}
+
+db_enum! {
+    /// The clinical instrument an assessment was computed with.
+    AssessmentType in "health_assessments"."assessment_type" {
+        /// Framingham general cardiovascular disease 10-year risk.
+        Cardiovascular = "cardiovascular",
+        /// FINDRISC type 2 diabetes risk.
+        Diabetes = "diabetes",
+        /// PHQ-9 depression severity.
+        Depression = "depression",
+        /// GAD-7 anxiety severity.
+        Anxiety = "anxiety",
+        /// 2017 ACC/AHA blood pressure category.
+        BloodPressure = "blood_pressure",
+        /// WHO body mass index class.
+        Bmi = "bmi",
+    }
+}
+
+db_enum! {
+    /// A common risk scale onto which every instrument's own bands are mapped.
+    RiskLevel in "health_assessments"."risk_level" {
+        Low = "low",
+        SlightlyElevated = "slightly_elevated",
+        Moderate = "moderate",
+        High = "high",
+        VeryHigh = "very_high",
+        /// Needs attention now (for example a hypertensive crisis).
+        Critical = "critical",
+    }
+}
+
+db_enum! {
+    /// Where a medical report is in its background analysis.
+    AnalysisStatus in "medical_reports"."analysis_status" {
+        /// Uploaded, waiting for a worker.
+        Pending = "pending",
+        /// A worker is analysing it.
+        Processing = "processing",
+        /// Analysis finished; results are available.
+        Completed = "completed",
+        /// Analysis gave up; the result says why.
+        Failed = "failed",
+    }
+}
+
+db_enum! {
+    /// The kind of document a medical report is.
+    ReportType in "medical_reports"."report_type" {
+        LabResult = "lab_result",
+        Imaging = "imaging",
+        Prescription = "prescription",
+        DischargeSummary = "discharge_summary",
+        ConsultationNote = "consultation_note",
+        Other = "other",
+    }
+}
+
+db_enum! {
+    /// What a chat session is about.
+    SessionType in "chat_sessions"."session_type" {
+        General = "general",
+        SymptomCheck = "symptom_check",
+        ReportDiscussion = "report_discussion",
+        AssessmentFollowUp = "assessment_follow_up",
+    }
+}
+
+db_enum! {
+    /// Who wrote a chat message.
+    SenderType in "chat_messages"."sender_type" {
+        User = "user",
+        Assistant = "assistant",
+        /// The service itself (for example a safety notice).
+        System = "system",
+    }
+}
+
+db_enum! {
+    /// How a chat message is to be shown.
+    MessageType in "chat_messages"."message_type" {
+        /// Ordinary conversation text.
+        Text = "text",
+        /// Safety guidance that the service added (for example emergency resources).
+        SafetyNotice = "safety_notice",
+        /// The assistant could not answer.
+        Error = "error",
+    }
+}
+
+db_enum! {
+    /// How a setting's value is to be read.
+    SettingType in "app_settings"."setting_type" {
+        String = "string",
+        Integer = "integer",
+        Float = "float",
+        Boolean = "boolean",
+        Json = "json",
+    }
+}
+
+/// Every enumerated column as (table, column, allowed database values), for the schema test.
+pub fn all_db_enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
+    fn values<E: Copy>(all: &[E], as_db: fn(E) -> &'static str) -> Vec<&'static str> {
+        all.iter().map(|v| as_db(*v)).collect()
+    }
+    vec![
+        (OtpPurpose::TABLE, OtpPurpose::COLUMN, values(OtpPurpose::ALL, OtpPurpose::as_db)),
+        (AssessmentType::TABLE, AssessmentType::COLUMN, values(AssessmentType::ALL, AssessmentType::as_db)),
+        (RiskLevel::TABLE, RiskLevel::COLUMN, values(RiskLevel::ALL, RiskLevel::as_db)),
+        (AnalysisStatus::TABLE, AnalysisStatus::COLUMN, values(AnalysisStatus::ALL, AnalysisStatus::as_db)),
+        (ReportType::TABLE, ReportType::COLUMN, values(ReportType::ALL, ReportType::as_db)),
+        (SessionType::TABLE, SessionType::COLUMN, values(SessionType::ALL, SessionType::as_db)),
+        (SenderType::TABLE, SenderType::COLUMN, values(SenderType::ALL, SenderType::as_db)),
+        (MessageType::TABLE, MessageType::COLUMN, values(MessageType::ALL, MessageType::as_db)),
+        (SettingType::TABLE, SettingType::COLUMN, values(SettingType::ALL, SettingType::as_db)),
+    ]
+}

@@ -1,0 +1,274 @@
+//! The GraphQL endpoint, following the GraphQL-over-HTTP specification.
+//!
+//! async-graphql-actix-web answers everything with status 200 and reads bodies without a cap,
+//! so this handler replaces it:
+//! - `Accept` picks `application/graphql-response+json` or `application/json` (the latter for
+//!   `*/*` or no `Accept`); anything else is 406.
+//! - POST needs `Content-Type: application/json` (415 otherwise) and a body within
+//!   `GRAPHQL_BODY_LIMIT` (413 otherwise, refused from `Content-Length` before reading).
+//! - GET runs queries only: a mutation or subscription over GET is 405.
+//! - Under `application/graphql-response+json`, a request that fails before execution (bad
+//!   JSON, syntax, validation, variable coercion) is 400 and has no `data`; under
+//!   `application/json` such a GraphQL error is 200, as the specification asks.
+//! Every error carries `extensions.code` (see `error::finalize_errors`).
+
+use actix_web::{
+    HttpMessage, HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+    web,
+};
+use async_graphql::{
+    Request, Response, Variables,
+    http::GraphiQLSource,
+    parser::{
+        parse_query,
+        types::{DocumentOperations, OperationType},
+    },
+};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{Map, Value as Json, json};
+
+use crate::{
+    auth::{service::resolve_token, token},
+    context::MaybeViewer,
+    error::{self, code},
+    schema,
+    startup::AppState,
+};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const APPLICATION_JSON: &str = "application/json";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResponseKind {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl ResponseKind {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+            Self::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let Some(kind) = negotiate(&req) else {
+        return not_acceptable();
+    };
+    let json_body = matches!(req.mime_type(), Ok(Some(mime))
+        if mime.essence_str() == APPLICATION_JSON
+            && mime.get_param("charset").is_none_or(|c| c.as_str().eq_ignore_ascii_case("utf-8")));
+    if !json_body {
+        return request_error(
+            kind,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST /graphql needs `Content-Type: application/json` (UTF-8)",
+        );
+    }
+    let body = match read_body(&req, payload, state.settings.graphql_body_limit).await {
+        Ok(body) => body,
+        Err(response) => return response(kind),
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return request_error(kind, StatusCode::BAD_REQUEST, "the request body is empty");
+    }
+    match serde_json::from_slice::<Request>(&body) {
+        Ok(request) => execute(&req, &state, kind, request).await,
+        Err(err) => request_error(kind, StatusCode::BAD_REQUEST, &format!("the body is not a GraphQL request: {err}")),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let Some(kind) = negotiate(&req) else {
+        return not_acceptable();
+    };
+    let params = match web::Query::<GetParams>::from_query(req.query_string()) {
+        Ok(params) => params.into_inner(),
+        Err(err) => return request_error(kind, StatusCode::BAD_REQUEST, &format!("invalid query string: {err}")),
+    };
+    let Some(query) = params.query else {
+        return request_error(kind, StatusCode::BAD_REQUEST, "the `query` parameter is missing");
+    };
+    if is_write_operation(&query, params.operation_name.as_deref()) {
+        let mut response = request_error(
+            kind,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "only queries may be sent with GET; send mutations with POST",
+        );
+        response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return response;
+    }
+    let mut request = Request::new(query);
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables {
+        match serde_json::from_str::<Json>(&variables) {
+            Ok(value @ (Json::Object(_) | Json::Null)) => request = request.variables(Variables::from_json(value)),
+            _ => return request_error(kind, StatusCode::BAD_REQUEST, "`variables` must be a JSON object"),
+        }
+    }
+    execute(&req, &state, kind, request).await
+}
+
+pub async fn graphiql() -> HttpResponse {
+    let page = GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("Echo Health API").finish();
+    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page)
+}
+
+async fn execute(req: &HttpRequest, state: &AppState, kind: ResponseKind, request: Request) -> HttpResponse {
+    let viewer = match viewer(req, state).await {
+        Ok(viewer) => viewer,
+        Err(err) => {
+            tracing::error!(error = %error::error_chain(&err), "could not resolve the bearer token");
+            return error_response(kind, StatusCode::SERVICE_UNAVAILABLE, code::INTERNAL, error::INTERNAL_MESSAGE);
+        }
+    };
+    let request = schema::prepare_request(request, &state.db, viewer);
+    let mut response = state.schema.execute(request).await;
+    error::finalize_errors(&mut response.errors);
+    let request_failed = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let status = if request_failed && kind == ResponseKind::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    respond(kind, status, &body_of(&response, !request_failed))
+}
+
+/// The caller behind the `Authorization` header; a missing, malformed or unknown token is
+/// simply no caller (fields that need one answer UNAUTHENTICATED).
+async fn viewer(req: &HttpRequest, state: &AppState) -> Result<MaybeViewer, sea_orm::DbErr> {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(token::from_authorization);
+    match token {
+        Some(token) => Ok(MaybeViewer(resolve_token(&state.db, token).await?)),
+        None => Ok(MaybeViewer(None)),
+    }
+}
+
+fn body_of(response: &Response, with_data: bool) -> Json {
+    let mut body = Map::new();
+    if with_data {
+        body.insert("data".into(), json!(response.data));
+    }
+    if !response.errors.is_empty() {
+        body.insert("errors".into(), json!(response.errors));
+    }
+    if !response.extensions.is_empty() {
+        body.insert("extensions".into(), json!(response.extensions));
+    }
+    Json::Object(body)
+}
+
+/// Whether the selected operation of `query` writes (mutation) or streams (subscription).
+/// A document that does not parse is left to the executor, which reports the syntax error.
+fn is_write_operation(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(document) = parse_query(query) else {
+        return false;
+    };
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op),
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    operation.is_some_and(|op| op.node.ty != OperationType::Query)
+}
+
+/// Picks the response media type from `Accept`: the acceptable type with the highest q,
+/// `application/graphql-response+json` on a tie; no header or a wildcard means JSON.
+fn negotiate(req: &HttpRequest) -> Option<ResponseKind> {
+    let Some(accept) = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(ResponseKind::Json);
+    };
+    let mut best: Option<(f32, ResponseKind)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .next()
+            .unwrap_or(1.0);
+        let kind = match media.as_str() {
+            GRAPHQL_RESPONSE_JSON => ResponseKind::GraphqlResponseJson,
+            APPLICATION_JSON | "application/*" | "*/*" => ResponseKind::Json,
+            _ => continue,
+        };
+        let better = match best {
+            None => true,
+            Some((best_q, best_kind)) => {
+                q > best_q || (q == best_q && kind == ResponseKind::GraphqlResponseJson && best_kind != kind)
+            }
+        };
+        if q > 0.0 && better {
+            best = Some((q, kind));
+        }
+    }
+    best.map(|(_, kind)| kind)
+}
+
+type Refusal = Box<dyn FnOnce(ResponseKind) -> HttpResponse>;
+
+/// Reads the body up to `limit` bytes; a larger one is refused as soon as it is known to be.
+async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, Refusal> {
+    let too_large = move || -> Refusal {
+        Box::new(move |kind| {
+            request_error(kind, StatusCode::PAYLOAD_TOO_LARGE, &format!("the request body exceeds {limit} bytes"))
+        })
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|err| -> Refusal {
+            let message = format!("the request body could not be read: {err}");
+            Box::new(move |kind| request_error(kind, StatusCode::BAD_REQUEST, &message))
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn not_acceptable() -> HttpResponse {
+    let message = "`Accept` allows neither application/graphql-response+json nor application/json";
+    error_response(ResponseKind::Json, StatusCode::NOT_ACCEPTABLE, code::BAD_USER_INPUT, message)
+}
+
+/// A request that was refused before execution: the client's to fix.
+fn request_error(kind: ResponseKind, status: StatusCode, message: &str) -> HttpResponse {
+    error_response(kind, status, code::BAD_USER_INPUT, message)
+}
+
+fn error_response(kind: ResponseKind, status: StatusCode, code: &str, message: &str) -> HttpResponse {
+    respond(kind, status, &json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
+}
+
+fn respond(kind: ResponseKind, status: StatusCode, body: &Json) -> HttpResponse {
+    HttpResponse::build(status).content_type(kind.content_type()).body(body.to_string())
+}

@@ -1,0 +1,5 @@
+//! HTTP endpoints and middleware.
+
+pub mod graphql;
+pub mod health;
+pub mod request_id;

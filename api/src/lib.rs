@@ -1,0 +1,23 @@
+//! Echo Health API: the GraphQL server behind the Echo Health personal-health app.
+//!
+//! `startup` wires the HTTP server; `schema` assembles the GraphQL schema from one folder per
+//! domain area (`auth`, `users`, `assessments`, `reports`, `chat`, `settings`); the shared
+//! plumbing (config, db, error, context, pagination, http) sits beside them.
+
+pub mod assessments;
+pub mod auth;
+pub mod chat;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod enums;
+pub mod error;
+pub mod http;
+pub mod pagination;
+pub mod reports;
+pub mod schema;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;
+pub mod users;

@@ -1,0 +1,347 @@
+//! Relay connections over child rows, loaded in batches.
+//!
+//! Every list that can grow (a user's assessments, reports, chat sessions, device sessions and
+//! settings; a chat session's messages) is a Relay connection resolved through a DataLoader:
+//! all parents of one request that ask for the same page share one SQL statement, which keeps at
+//! most `limit + 1` rows per parent with `ROW_NUMBER() OVER (PARTITION BY parent ...)`.
+//! `totalCount` is a separate batched `GROUP BY` that runs only when a client selects it.
+//!
+//! Cursors are opaque: base64 of the sort key (timestamp in microseconds) and the row id as
+//! tie-breaker. Page size defaults to 20; over 100 is BAD_USER_INPUT.
+
+use std::{collections::HashMap, marker::PhantomData, sync::Arc};
+
+use async_graphql::{
+    Context, Object, OutputType,
+    connection::{Connection, Edge, EmptyFields},
+    dataloader::{DataLoader, Loader},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Statement, Value,
+};
+
+use crate::error::AppError;
+
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+pub const MAX_PAGE_SIZE: usize = 100;
+
+/// A connection as the schema shows it: edges of `N`, `pageInfo`, and a lazy `totalCount`.
+pub type Page<N> = Connection<String, N, TotalCount, EmptyFields>;
+
+/// The position of a row in its list: sort timestamp, then id.
+pub type SortKey = (DateTime<Utc>, i32);
+
+/// A one-to-many relation listed as a connection. Table and column names are constants of
+/// the code, never client input, so they may be spliced into SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChildList {
+    pub table: &'static str,
+    pub parent_column: &'static str,
+    pub sort_column: &'static str,
+    /// Newest first (`true`) or in the order things happened (`false`).
+    pub newest_first: bool,
+    /// Extra condition on `t` that every row of the list meets (e.g. only live sessions).
+    pub condition: Option<&'static str>,
+}
+
+/// Ties a list to the entity model its rows load into.
+pub trait ChildRelation: Send + Sync + 'static {
+    type Model: FromQueryResult + Clone + Send + Sync + 'static;
+    const LIST: ChildList;
+    fn parent_id(row: &Self::Model) -> i32;
+    fn sort_key(row: &Self::Model) -> SortKey;
+}
+
+/// Validated Relay arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageArgs {
+    after: Option<SortKey>,
+    before: Option<SortKey>,
+    take: Take,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Take {
+    First(usize),
+    Last(usize),
+}
+
+impl PageArgs {
+    pub fn parse(
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Self, AppError> {
+        let size = |field: &str, n: i32| match usize::try_from(n) {
+            Ok(n) if n <= MAX_PAGE_SIZE => Ok(n),
+            Ok(_) => Err(AppError::bad_input(field, format!("`{field}` must be at most {MAX_PAGE_SIZE}"))),
+            Err(_) => Err(AppError::bad_input(field, format!("`{field}` must not be negative"))),
+        };
+        let take = match (first, last) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::bad_input("last", "give `first` or `last`, not both"));
+            }
+            (Some(n), None) => Take::First(size("first", n)?),
+            (None, Some(n)) => Take::Last(size("last", n)?),
+            (None, None) => Take::First(DEFAULT_PAGE_SIZE),
+        };
+        Ok(Self {
+            after: after.as_deref().map(|c| decode_cursor(c).ok_or_else(|| invalid_cursor("after"))).transpose()?,
+            before: before.as_deref().map(|c| decode_cursor(c).ok_or_else(|| invalid_cursor("before"))).transpose()?,
+            take,
+        })
+    }
+}
+
+fn invalid_cursor(field: &str) -> AppError {
+    AppError::bad_input(field, format!("`{field}` is not a cursor from this list"))
+}
+
+pub fn encode_cursor((at, id): SortKey) -> String {
+    URL_SAFE_NO_PAD.encode(format!("v1:{}:{id}", at.timestamp_micros()))
+}
+
+fn decode_cursor(cursor: &str) -> Option<SortKey> {
+    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
+    let mut parts = raw.strip_prefix("v1:")?.splitn(2, ':');
+    let micros = parts.next()?.parse().ok()?;
+    let id = parts.next()?.parse().ok()?;
+    Some((DateTime::from_timestamp_micros(micros)?, id))
+}
+
+/// Resolves one connection field: `parent_id`'s page of `R`, each row shown as `N`.
+pub async fn load_page<R, N>(
+    ctx: &Context<'_>,
+    parent_id: i32,
+    args: PageArgs,
+    to_node: impl Fn(R::Model) -> Result<N, AppError>,
+) -> Result<Page<N>, AppError>
+where
+    R: ChildRelation,
+    N: OutputType,
+{
+    let loader = ctx.data_unchecked::<DataLoader<PageLoader<R>>>();
+    let mut rows = loader
+        .load_one(PageKey { parent_id, args: args.clone() })
+        .await
+        .map_err(|err| AppError::internal(err.to_string()))?
+        .unwrap_or_default();
+    let (limit, backward) = match args.take {
+        Take::First(n) => (n, false),
+        Take::Last(n) => (n, true),
+    };
+    let has_more = rows.len() > limit;
+    rows.truncate(limit);
+    if backward {
+        rows.reverse();
+    }
+    let mut page = Connection::with_additional_fields(
+        backward && has_more,
+        !backward && has_more,
+        TotalCount { list: R::LIST, parent_id },
+    );
+    for row in rows {
+        let cursor = encode_cursor(R::sort_key(&row));
+        page.edges.push(Edge::new(cursor, to_node(row)?));
+    }
+    Ok(page)
+}
+
+/// Extra connection field: how many items the whole list holds.
+pub struct TotalCount {
+    list: ChildList,
+    parent_id: i32,
+}
+
+#[Object]
+impl TotalCount {
+    /// Number of items in the whole list, across all pages. Costs a count: select it only
+    /// when it is shown.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64, AppError> {
+        let loader = ctx.data_unchecked::<DataLoader<CountLoader>>();
+        let count = loader
+            .load_one((self.list, self.parent_id))
+            .await
+            .map_err(|err| AppError::internal(err.to_string()))?;
+        Ok(count.unwrap_or(0))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    parent_id: i32,
+    args: PageArgs,
+}
+
+/// Loads pages of `R` for many parents; one statement per distinct page request.
+pub struct PageLoader<R> {
+    db: DatabaseConnection,
+    relation: PhantomData<fn() -> R>,
+}
+
+impl<R> PageLoader<R> {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db, relation: PhantomData }
+    }
+}
+
+impl<R: ChildRelation> Loader<PageKey> for PageLoader<R> {
+    type Value = Vec<R::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Self::Value>, Self::Error> {
+        let mut by_args: HashMap<&PageArgs, Vec<i32>> = HashMap::new();
+        for key in keys {
+            by_args.entry(&key.args).or_default().push(key.parent_id);
+        }
+        let mut pages: HashMap<PageKey, Vec<R::Model>> = HashMap::new();
+        for (args, parents) in by_args {
+            let statement = page_statement(&R::LIST, args, parents);
+            for row in R::Model::find_by_statement(statement).all(&self.db).await? {
+                let key = PageKey { parent_id: R::parent_id(&row), args: args.clone() };
+                pages.entry(key).or_default().push(row);
+            }
+        }
+        Ok(pages)
+    }
+}
+
+/// `limit + 1` rows per parent in list order (reversed for `last`), filtered by the cursors.
+fn page_statement(list: &ChildList, args: &PageArgs, parents: Vec<i32>) -> Statement {
+    let ChildList { table, parent_column: fk, sort_column: sort, newest_first, condition } = *list;
+    let (limit, backward) = match args.take {
+        Take::First(n) => (n, false),
+        Take::Last(n) => (n, true),
+    };
+    // Direction in which rows are numbered: the list order, or its reverse for `last`.
+    let descending = newest_first != backward;
+    let dir = if descending { "DESC" } else { "ASC" };
+    // In list order, "after" means older for newest-first lists and newer otherwise.
+    let (after_op, before_op) = if newest_first { ("<", ">") } else { (">", "<") };
+
+    let mut values: Vec<Value> = vec![parents.into()];
+    let mut filters = String::new();
+    for (bound, op) in [(args.after, after_op), (args.before, before_op)] {
+        if let Some((at, id)) = bound {
+            values.push(at.into());
+            values.push(id.into());
+            let n = values.len();
+            filters.push_str(&format!(" AND (t.{sort}, t.id) {op} (${}, ${n})", n - 1));
+        }
+    }
+    if let Some(condition) = condition {
+        filters.push_str(" AND ");
+        filters.push_str(condition);
+    }
+    values.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
+    let sql = format!(
+        "SELECT * FROM (\
+           SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.{fk} ORDER BY t.{sort} {dir}, t.id {dir}) AS page_row \
+           FROM {table} t WHERE t.{fk} = ANY($1){filters}\
+         ) p WHERE p.page_row <= ${} ORDER BY p.{fk}, p.page_row",
+        values.len()
+    );
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+/// Counts list items for many parents: one `GROUP BY` per list.
+pub struct CountLoader {
+    db: DatabaseConnection,
+}
+
+impl CountLoader {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+impl Loader<(ChildList, i32)> for CountLoader {
+    type Value = i64;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[(ChildList, i32)]) -> Result<HashMap<(ChildList, i32), i64>, Self::Error> {
+        let mut by_list: HashMap<ChildList, Vec<i32>> = HashMap::new();
+        for (list, parent) in keys {
+            by_list.entry(*list).or_default().push(*parent);
+        }
+        let mut counts = HashMap::new();
+        for (list, parents) in by_list {
+            let ChildList { table, parent_column: fk, condition, .. } = list;
+            let extra = condition.map(|c| format!(" AND {c}")).unwrap_or_default();
+            let sql = format!(
+                "SELECT t.{fk} AS parent_id, count(*) AS total FROM {table} t \
+                 WHERE t.{fk} = ANY($1){extra} GROUP BY t.{fk}"
+            );
+            let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, [parents.into()]);
+            for row in self.db.query_all_raw(statement).await? {
+                let parent: i32 = row.try_get("", "parent_id")?;
+                counts.insert((list, parent), row.try_get("", "total")?);
+            }
+        }
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_to_the_microsecond() {
+        let at = DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap_or_default();
+        assert_eq!(decode_cursor(&encode_cursor((at, 42))), Some((at, 42)));
+    }
+
+    #[test]
+    fn foreign_or_garbled_cursors_are_rejected() {
+        for bad in ["", "abc", "djE6eDo1", &URL_SAFE_NO_PAD.encode("v2:1:2")] {
+            assert_eq!(decode_cursor(bad), None, "{bad}");
+        }
+        let err = PageArgs::parse(Some("nope".into()), None, None, None).unwrap_err();
+        assert!(matches!(err, AppError::BadUserInput { ref field, .. } if field == "after"));
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        assert!(PageArgs::parse(None, None, Some(100), None).is_ok());
+        for (first, last, field) in [(Some(101), None, "first"), (Some(-1), None, "first"), (None, Some(101), "last"), (Some(1), Some(1), "last")] {
+            let err = PageArgs::parse(None, None, first, last).unwrap_err();
+            assert!(matches!(err, AppError::BadUserInput { field: ref f, .. } if f == field), "{first:?} {last:?}");
+        }
+    }
+}
+
+/// Declares a [`ChildRelation`]: `Name: entity_module.parent_column, sorted by column`.
+/// The entity module name is the table name, and the columns are the model's fields, so a
+/// typo fails to compile instead of failing in SQL.
+#[macro_export]
+macro_rules! child_relation {
+    (
+        $(#[$meta:meta])*
+        $name:ident: $table:ident . $parent:ident, sorted by $sort:ident,
+        newest_first: $newest_first:expr, condition: $condition:expr $(,)?
+    ) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl $crate::pagination::ChildRelation for $name {
+            type Model = entity::$table::Model;
+            const LIST: $crate::pagination::ChildList = $crate::pagination::ChildList {
+                table: stringify!($table),
+                parent_column: stringify!($parent),
+                sort_column: stringify!($sort),
+                newest_first: $newest_first,
+                condition: $condition,
+            };
+            fn parent_id(row: &Self::Model) -> i32 {
+                row.$parent
+            }
+            fn sort_key(row: &Self::Model) -> $crate::pagination::SortKey {
+                (row.$sort.to_utc(), row.id)
+            }
+        }
+    };
+}

@@ -1,0 +1,4 @@
+//! Medical report uploads and their background analysis.
+
+pub mod loaders;
+pub mod types;

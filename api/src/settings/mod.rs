@@ -1,0 +1,4 @@
+//! Per-user app settings.
+
+pub mod loaders;
+pub mod types;

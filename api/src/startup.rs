@@ -1,0 +1,82 @@
+//! Builds the application: database, schema, HTTP server. Tests build the same `Application`
+//! the binary runs, on port 0.
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    config::Settings,
+    db::{self, DbStats},
+    error::BoxError,
+    http::{graphql, health, request_id::request_id},
+    schema::{self, ApiSchema},
+};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: ApiSchema,
+    pub settings: Arc<Settings>,
+    pub db_stats: Arc<DbStats>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Prepares the database (unless told not to), connects, and binds the listener.
+    pub async fn build(settings: Settings) -> Result<Self, BoxError> {
+        if !settings.skip_migrations {
+            db::ensure_database_exists(&settings.database_url).await?;
+            db::migrate_up(&settings.database_url).await?;
+        }
+        let db_stats = Arc::new(DbStats::default());
+        let db = db::connect(&settings, db_stats.clone()).await?;
+        let schema = schema::build(db.clone(), settings.graphql_depth_limit);
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
+        let address = listener.local_addr()?;
+        let state = AppState { db, schema, settings: Arc::new(settings), db_stats };
+
+        let data = web::Data::new(state.clone());
+        let mut server = HttpServer::new(move || {
+            App::new().app_data(data.clone()).wrap(from_fn(request_id)).configure(routes)
+        })
+        .shutdown_timeout(30);
+        if let Some(workers) = state.settings.http_workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener)?.run();
+        tracing::info!(%address, "listening; GraphiQL at http://{address}/graphiql");
+        Ok(Self { port: address.port(), server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT or SIGTERM, then drains in-flight requests (up to 30 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/graphql")
+            .route(web::post().to(graphql::post))
+            .route(web::get().to(graphql::get)),
+    )
+    .route("/graphiql", web::get().to(graphql::graphiql))
+    .route("/healthz", web::get().to(health::healthz))
+    .route("/readyz", web::get().to(health::readyz));
+}

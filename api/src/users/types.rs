@@ -1,0 +1,127 @@
+//! GraphQL view of an account. `password_hash` is never exposed.
+//!
+//! A `User` is only ever reached through `me`, so its relations are the caller's own rows.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::users;
+
+use crate::{
+    assessments::{loaders::AssessmentsByUserId, types::HealthAssessment},
+    auth::{loaders::SessionsByUserId, types::UserSession},
+    chat::{loaders::ChatSessionsByUserId, types::ChatSession},
+    error::AppError,
+    pagination::{Page, PageArgs, load_page},
+    reports::{loaders::ReportsByUserId, types::MedicalReport},
+    settings::{loaders::SettingsByUserId, types::AppSetting},
+};
+
+/// A person with an Echo Health account.
+pub struct User(pub users::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ID::from(self.0.id.to_string())
+    }
+    /// Sign-in address, stored lower-cased.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn first_name(&self) -> &str {
+        &self.0.first_name
+    }
+    async fn last_name(&self) -> &str {
+        &self.0.last_name
+    }
+    async fn date_of_birth(&self) -> Option<NaiveDate> {
+        self.0.date_of_birth
+    }
+    async fn gender(&self) -> Option<&str> {
+        self.0.gender.as_deref()
+    }
+    async fn phone_number(&self) -> Option<&str> {
+        self.0.phone_number.as_deref()
+    }
+    async fn profile_image_url(&self) -> Option<&str> {
+        self.0.profile_image_url.as_deref()
+    }
+    /// Whether the email address has been confirmed with a one-time code.
+    async fn is_verified(&self) -> bool {
+        self.0.is_verified
+    }
+    async fn is_active(&self) -> bool {
+        self.0.is_active
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at.to_utc()
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at.to_utc()
+    }
+
+    /// Health assessments, newest first.
+    async fn health_assessments(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Page<HealthAssessment>, AppError> {
+        let args = PageArgs::parse(after, before, first, last)?;
+        load_page::<AssessmentsByUserId, _>(ctx, self.0.id, args, HealthAssessment::try_from).await
+    }
+
+    /// Uploaded medical reports, newest upload first.
+    async fn medical_reports(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Page<MedicalReport>, AppError> {
+        let args = PageArgs::parse(after, before, first, last)?;
+        load_page::<ReportsByUserId, _>(ctx, self.0.id, args, MedicalReport::try_from).await
+    }
+
+    /// Chat sessions with the assistant, most recently started first.
+    async fn chat_sessions(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Page<ChatSession>, AppError> {
+        let args = PageArgs::parse(after, before, first, last)?;
+        load_page::<ChatSessionsByUserId, _>(ctx, self.0.id, args, ChatSession::try_from).await
+    }
+
+    /// Devices currently signed in (active, unexpired sessions), newest first.
+    async fn sessions(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Page<UserSession>, AppError> {
+        let args = PageArgs::parse(after, before, first, last)?;
+        load_page::<SessionsByUserId, _>(ctx, self.0.id, args, |m| Ok(UserSession(m))).await
+    }
+
+    /// App settings, most recently created first.
+    async fn settings(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Page<AppSetting>, AppError> {
+        let args = PageArgs::parse(after, before, first, last)?;
+        load_page::<SettingsByUserId, _>(ctx, self.0.id, args, AppSetting::try_from).await
+    }
+}

@@ -1,0 +1,18 @@
+//! Database migrations: the ERD first, then one migration per later change.
+//!
+//! Migrations are plain PostgreSQL (see `docs/schema.md` for why): the ERD needs identity
+//! keys, `inet`, `text[]`, `jsonb`, named CHECK constraints and a trigger, and writing them
+//! as SQL keeps every one of them visible and exact.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_erd;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_create_erd::Migration)]
+    }
+}
