@@ -81,7 +81,11 @@ async fn migrate(settings: &Settings, action: MigrateAction) -> Result<(), CliEr
         }
         MigrateAction::Status => {
             for migration in Migrator::get_migration_with_status(&conn).await? {
-                println!("{:<10} {}", format!("{:?}", migration.status()), migration.name());
+                println!(
+                    "{:<10} {}",
+                    format!("{:?}", migration.status()),
+                    migration.name()
+                );
             }
         }
     }

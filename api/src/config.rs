@@ -24,7 +24,12 @@ pub struct Settings {
     pub db_pool_size: u32,
 
     /// Seconds to wait for a pooled connection before the request fails.
-    #[arg(long, env = "DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 5, global = true)]
+    #[arg(
+        long,
+        env = "DB_ACQUIRE_TIMEOUT_SECS",
+        default_value_t = 5,
+        global = true
+    )]
     pub db_acquire_timeout_secs: u64,
 
     /// Largest accepted body of a GraphQL request, in bytes (uploads have their own limit).

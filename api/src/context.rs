@@ -1,7 +1,7 @@
 //! Per-request data seen by resolvers: the database and the signed-in caller (the viewer).
 
 use async_graphql::Context;
-use entity::users;
+use entity::{user_sessions, users};
 use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
@@ -10,7 +10,8 @@ use crate::error::AppError;
 #[derive(Debug, Clone)]
 pub struct Viewer {
     pub user: users::Model,
-    pub session_id: i32,
+    /// The device session the token belongs to.
+    pub session: user_sessions::Model,
 }
 
 /// The request's viewer, absent when no valid token came with it.

@@ -29,7 +29,10 @@ impl DbStats {
 }
 
 /// The application's pool. Statement logging is off: parameters carry health data.
-pub async fn connect(settings: &Settings, stats: Arc<DbStats>) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect(
+    settings: &Settings,
+    stats: Arc<DbStats>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
         .max_connections(settings.db_pool_size)
@@ -47,7 +50,10 @@ pub async fn connect(settings: &Settings, stats: Arc<DbStats>) -> Result<Databas
 /// One connection, for commands and migrations that must run in a single session.
 pub async fn connect_single(url: &str) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url.to_owned());
-    options.max_connections(1).min_connections(1).sqlx_logging(false);
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
     Database::connect(options).await
 }
 
@@ -78,17 +84,26 @@ pub async fn ensure_database_exists(url: &str) -> Result<(), DbErr> {
 /// Applies pending migrations under an advisory lock, so concurrent starts do not collide.
 pub async fn migrate_up(url: &str) -> Result<(), DbErr> {
     let conn = connect_single(url).await?;
-    let lock = |sql: &'static str| Statement::from_sql_and_values(conn.get_database_backend(), sql, [MIGRATION_LOCK_KEY.into()]);
-    conn.execute_raw(lock("SELECT pg_advisory_lock($1)")).await?;
+    let lock = |sql: &'static str| {
+        Statement::from_sql_and_values(
+            conn.get_database_backend(),
+            sql,
+            [MIGRATION_LOCK_KEY.into()],
+        )
+    };
+    conn.execute_raw(lock("SELECT pg_advisory_lock($1)"))
+        .await?;
     let result = Migrator::up(&conn, None).await;
-    conn.execute_raw(lock("SELECT pg_advisory_unlock($1)")).await?;
+    conn.execute_raw(lock("SELECT pg_advisory_unlock($1)"))
+        .await?;
     conn.close().await?;
     result
 }
 
 /// Splits `postgres://.../name` into the maintenance-database URL and `name`.
 pub fn split_database_url(url: &str) -> Result<(String, String), DbErr> {
-    let mut parsed = url::Url::parse(url).map_err(|err| DbErr::Custom(format!("invalid DATABASE_URL: {err}")))?;
+    let mut parsed = url::Url::parse(url)
+        .map_err(|err| DbErr::Custom(format!("invalid DATABASE_URL: {err}")))?;
     let name = parsed.path().trim_start_matches('/').to_owned();
     if name.is_empty() {
         return Err(DbErr::Custom("DATABASE_URL names no database".into()));

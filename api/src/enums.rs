@@ -161,14 +161,50 @@ pub fn all_db_enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         all.iter().map(|v| as_db(*v)).collect()
     }
     vec![
-        (OtpPurpose::TABLE, OtpPurpose::COLUMN, values(OtpPurpose::ALL, OtpPurpose::as_db)),
-        (AssessmentType::TABLE, AssessmentType::COLUMN, values(AssessmentType::ALL, AssessmentType::as_db)),
-        (RiskLevel::TABLE, RiskLevel::COLUMN, values(RiskLevel::ALL, RiskLevel::as_db)),
-        (AnalysisStatus::TABLE, AnalysisStatus::COLUMN, values(AnalysisStatus::ALL, AnalysisStatus::as_db)),
-        (ReportType::TABLE, ReportType::COLUMN, values(ReportType::ALL, ReportType::as_db)),
-        (SessionType::TABLE, SessionType::COLUMN, values(SessionType::ALL, SessionType::as_db)),
-        (SenderType::TABLE, SenderType::COLUMN, values(SenderType::ALL, SenderType::as_db)),
-        (MessageType::TABLE, MessageType::COLUMN, values(MessageType::ALL, MessageType::as_db)),
-        (SettingType::TABLE, SettingType::COLUMN, values(SettingType::ALL, SettingType::as_db)),
+        (
+            OtpPurpose::TABLE,
+            OtpPurpose::COLUMN,
+            values(OtpPurpose::ALL, OtpPurpose::as_db),
+        ),
+        (
+            AssessmentType::TABLE,
+            AssessmentType::COLUMN,
+            values(AssessmentType::ALL, AssessmentType::as_db),
+        ),
+        (
+            RiskLevel::TABLE,
+            RiskLevel::COLUMN,
+            values(RiskLevel::ALL, RiskLevel::as_db),
+        ),
+        (
+            AnalysisStatus::TABLE,
+            AnalysisStatus::COLUMN,
+            values(AnalysisStatus::ALL, AnalysisStatus::as_db),
+        ),
+        (
+            ReportType::TABLE,
+            ReportType::COLUMN,
+            values(ReportType::ALL, ReportType::as_db),
+        ),
+        (
+            SessionType::TABLE,
+            SessionType::COLUMN,
+            values(SessionType::ALL, SessionType::as_db),
+        ),
+        (
+            SenderType::TABLE,
+            SenderType::COLUMN,
+            values(SenderType::ALL, SenderType::as_db),
+        ),
+        (
+            MessageType::TABLE,
+            MessageType::COLUMN,
+            values(MessageType::ALL, MessageType::as_db),
+        ),
+        (
+            SettingType::TABLE,
+            SettingType::COLUMN,
+            values(SettingType::ALL, SettingType::as_db),
+        ),
     ]
 }

@@ -43,7 +43,10 @@ pub const INTERNAL_MESSAGE: &str = "internal server error";
 
 impl AppError {
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::BadUserInput { field: field.into(), message: message.into() }
+        Self::BadUserInput {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn internal(err: impl Into<BoxError>) -> Self {
@@ -81,13 +84,21 @@ pub fn finalize_errors(errors: &mut [ServerError]) {
         if let Some(message) = message {
             error.message = message;
         }
-        let extensions = error.extensions.get_or_insert_with(ErrorExtensionValues::default);
-        if let Some(app) = error.source.as_ref().and_then(|s| s.downcast_ref::<AppError>()) {
+        let extensions = error
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default);
+        if let Some(app) = error
+            .source
+            .as_ref()
+            .and_then(|s| s.downcast_ref::<AppError>())
+        {
             match app {
-                AppError::BadUserInput { field, .. } => extensions.set("field", Value::from(field.as_str())),
-                AppError::RateLimited { retry_after_seconds } => {
-                    extensions.set("retryAfterSeconds", Value::from(*retry_after_seconds))
+                AppError::BadUserInput { field, .. } => {
+                    extensions.set("field", Value::from(field.as_str()))
                 }
+                AppError::RateLimited {
+                    retry_after_seconds,
+                } => extensions.set("retryAfterSeconds", Value::from(*retry_after_seconds)),
                 _ => {}
             }
         }

@@ -77,20 +77,35 @@ impl PageArgs {
     ) -> Result<Self, AppError> {
         let size = |field: &str, n: i32| match usize::try_from(n) {
             Ok(n) if n <= MAX_PAGE_SIZE => Ok(n),
-            Ok(_) => Err(AppError::bad_input(field, format!("`{field}` must be at most {MAX_PAGE_SIZE}"))),
-            Err(_) => Err(AppError::bad_input(field, format!("`{field}` must not be negative"))),
+            Ok(_) => Err(AppError::bad_input(
+                field,
+                format!("`{field}` must be at most {MAX_PAGE_SIZE}"),
+            )),
+            Err(_) => Err(AppError::bad_input(
+                field,
+                format!("`{field}` must not be negative"),
+            )),
         };
         let take = match (first, last) {
             (Some(_), Some(_)) => {
-                return Err(AppError::bad_input("last", "give `first` or `last`, not both"));
+                return Err(AppError::bad_input(
+                    "last",
+                    "give `first` or `last`, not both",
+                ));
             }
             (Some(n), None) => Take::First(size("first", n)?),
             (None, Some(n)) => Take::Last(size("last", n)?),
             (None, None) => Take::First(DEFAULT_PAGE_SIZE),
         };
         Ok(Self {
-            after: after.as_deref().map(|c| decode_cursor(c).ok_or_else(|| invalid_cursor("after"))).transpose()?,
-            before: before.as_deref().map(|c| decode_cursor(c).ok_or_else(|| invalid_cursor("before"))).transpose()?,
+            after: after
+                .as_deref()
+                .map(|c| decode_cursor(c).ok_or_else(|| invalid_cursor("after")))
+                .transpose()?,
+            before: before
+                .as_deref()
+                .map(|c| decode_cursor(c).ok_or_else(|| invalid_cursor("before")))
+                .transpose()?,
             take,
         })
     }
@@ -125,7 +140,10 @@ where
 {
     let loader = ctx.data_unchecked::<DataLoader<PageLoader<R>>>();
     let mut rows = loader
-        .load_one(PageKey { parent_id, args: args.clone() })
+        .load_one(PageKey {
+            parent_id,
+            args: args.clone(),
+        })
         .await
         .map_err(|err| AppError::internal(err.to_string()))?
         .unwrap_or_default();
@@ -141,7 +159,10 @@ where
     let mut page = Connection::with_additional_fields(
         backward && has_more,
         !backward && has_more,
-        TotalCount { list: R::LIST, parent_id },
+        TotalCount {
+            list: R::LIST,
+            parent_id,
+        },
     );
     for row in rows {
         let cursor = encode_cursor(R::sort_key(&row));
@@ -184,7 +205,10 @@ pub struct PageLoader<R> {
 
 impl<R> PageLoader<R> {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db, relation: PhantomData }
+        Self {
+            db,
+            relation: PhantomData,
+        }
     }
 }
 
@@ -201,7 +225,10 @@ impl<R: ChildRelation> Loader<PageKey> for PageLoader<R> {
         for (args, parents) in by_args {
             let statement = page_statement(&R::LIST, args, parents);
             for row in R::Model::find_by_statement(statement).all(&self.db).await? {
-                let key = PageKey { parent_id: R::parent_id(&row), args: args.clone() };
+                let key = PageKey {
+                    parent_id: R::parent_id(&row),
+                    args: args.clone(),
+                };
                 pages.entry(key).or_default().push(row);
             }
         }
@@ -211,7 +238,13 @@ impl<R: ChildRelation> Loader<PageKey> for PageLoader<R> {
 
 /// `limit + 1` rows per parent in list order (reversed for `last`), filtered by the cursors.
 fn page_statement(list: &ChildList, args: &PageArgs, parents: Vec<i32>) -> Statement {
-    let ChildList { table, parent_column: fk, sort_column: sort, newest_first, condition } = *list;
+    let ChildList {
+        table,
+        parent_column: fk,
+        sort_column: sort,
+        newest_first,
+        condition,
+    } = *list;
     let (limit, backward) = match args.take {
         Take::First(n) => (n, false),
         Take::Last(n) => (n, true),
@@ -262,20 +295,29 @@ impl Loader<(ChildList, i32)> for CountLoader {
     type Value = i64;
     type Error = Arc<DbErr>;
 
-    async fn load(&self, keys: &[(ChildList, i32)]) -> Result<HashMap<(ChildList, i32), i64>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[(ChildList, i32)],
+    ) -> Result<HashMap<(ChildList, i32), i64>, Self::Error> {
         let mut by_list: HashMap<ChildList, Vec<i32>> = HashMap::new();
         for (list, parent) in keys {
             by_list.entry(*list).or_default().push(*parent);
         }
         let mut counts = HashMap::new();
         for (list, parents) in by_list {
-            let ChildList { table, parent_column: fk, condition, .. } = list;
+            let ChildList {
+                table,
+                parent_column: fk,
+                condition,
+                ..
+            } = list;
             let extra = condition.map(|c| format!(" AND {c}")).unwrap_or_default();
             let sql = format!(
                 "SELECT t.{fk} AS parent_id, count(*) AS total FROM {table} t \
                  WHERE t.{fk} = ANY($1){extra} GROUP BY t.{fk}"
             );
-            let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, [parents.into()]);
+            let statement =
+                Statement::from_sql_and_values(DbBackend::Postgres, sql, [parents.into()]);
             for row in self.db.query_all_raw(statement).await? {
                 let parent: i32 = row.try_get("", "parent_id")?;
                 counts.insert((list, parent), row.try_get("", "total")?);
@@ -286,6 +328,7 @@ impl Loader<(ChildList, i32)> for CountLoader {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -307,9 +350,17 @@ mod tests {
     #[test]
     fn page_sizes_are_bounded() {
         assert!(PageArgs::parse(None, None, Some(100), None).is_ok());
-        for (first, last, field) in [(Some(101), None, "first"), (Some(-1), None, "first"), (None, Some(101), "last"), (Some(1), Some(1), "last")] {
+        for (first, last, field) in [
+            (Some(101), None, "first"),
+            (Some(-1), None, "first"),
+            (None, Some(101), "last"),
+            (Some(1), Some(1), "last"),
+        ] {
             let err = PageArgs::parse(None, None, first, last).unwrap_err();
-            assert!(matches!(err, AppError::BadUserInput { field: ref f, .. } if f == field), "{first:?} {last:?}");
+            assert!(
+                matches!(err, AppError::BadUserInput { field: ref f, .. } if f == field),
+                "{first:?} {last:?}"
+            );
         }
     }
 }

@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     assessments::loaders::AssessmentsByUserId,
-    auth::loaders::SessionsByUserId,
+    auth::{loaders::SessionsByUserId, query::AuthQuery},
     chat::loaders::{ChatSessionsByUserId, MessagesBySessionId},
     context::MaybeViewer,
     pagination::{CountLoader, PageLoader},
@@ -18,7 +18,8 @@ use crate::{
 };
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(UsersQuery);
+#[graphql(name = "Query")]
+pub struct QueryRoot(UsersQuery, AuthQuery);
 
 pub type ApiSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
@@ -39,7 +40,9 @@ pub fn export_sdl() -> String {
 /// Attaches what one request needs: its caller and fresh DataLoaders. Loaders are built per
 /// request, so nothing one caller loaded can be served to another.
 pub fn prepare_request(request: Request, db: &DatabaseConnection, viewer: MaybeViewer) -> Request {
-    fn page<R: crate::pagination::ChildRelation>(db: &DatabaseConnection) -> DataLoader<PageLoader<R>> {
+    fn page<R: crate::pagination::ChildRelation>(
+        db: &DatabaseConnection,
+    ) -> DataLoader<PageLoader<R>> {
         DataLoader::new(PageLoader::<R>::new(db.clone()), tokio::spawn)
     }
     request

@@ -41,11 +41,19 @@ impl Application {
         let schema = schema::build(db.clone(), settings.graphql_depth_limit);
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let address = listener.local_addr()?;
-        let state = AppState { db, schema, settings: Arc::new(settings), db_stats };
+        let state = AppState {
+            db,
+            schema,
+            settings: Arc::new(settings),
+            db_stats,
+        };
 
         let data = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {
-            App::new().app_data(data.clone()).wrap(from_fn(request_id)).configure(routes)
+            App::new()
+                .app_data(data.clone())
+                .wrap(from_fn(request_id))
+                .configure(routes)
         })
         .shutdown_timeout(30);
         if let Some(workers) = state.settings.http_workers {
@@ -53,7 +61,11 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
         tracing::info!(%address, "listening; GraphiQL at http://{address}/graphiql");
-        Ok(Self { port: address.port(), server, state })
+        Ok(Self {
+            port: address.port(),
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {

@@ -3,8 +3,8 @@
 use chrono::{Duration, Utc};
 use entity::{user_sessions, users};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    prelude::IpNetwork,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, prelude::IpNetwork,
 };
 
 use super::token;
@@ -37,7 +37,10 @@ pub async fn open_session(
 }
 
 /// The caller behind `token`: an active, unexpired session of an active user; else `None`.
-pub async fn resolve_token(conn: &impl ConnectionTrait, token: &str) -> Result<Option<Viewer>, DbErr> {
+pub async fn resolve_token(
+    conn: &impl ConnectionTrait,
+    token: &str,
+) -> Result<Option<Viewer>, DbErr> {
     let now = Utc::now();
     let found = user_sessions::Entity::find()
         .filter(user_sessions::Column::SessionToken.eq(token::hash(token)))
@@ -47,15 +50,19 @@ pub async fn resolve_token(conn: &impl ConnectionTrait, token: &str) -> Result<O
         .filter(users::Column::IsActive.eq(true))
         .one(conn)
         .await?;
-    let Some((session, Some(user))) = found else {
+    let Some((mut session, Some(user))) = found else {
         return Ok(None);
     };
     if now.signed_duration_since(session.last_activity) >= ACTIVITY_RESOLUTION {
         user_sessions::Entity::update_many()
-            .col_expr(user_sessions::Column::LastActivity, sea_orm::sea_query::Expr::value(now))
+            .col_expr(
+                user_sessions::Column::LastActivity,
+                sea_orm::sea_query::Expr::value(now),
+            )
             .filter(user_sessions::Column::Id.eq(session.id))
             .exec(conn)
             .await?;
+        session.last_activity = now.into();
     }
-    Ok(Some(Viewer { user, session_id: session.id }))
+    Ok(Some(Viewer { user, session }))
 }

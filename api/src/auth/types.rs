@@ -34,6 +34,6 @@ impl UserSession {
     }
     /// Whether this is the session making the current request.
     async fn is_current(&self, ctx: &Context<'_>) -> bool {
-        optional_viewer(ctx).is_some_and(|v| v.session_id == self.0.id)
+        optional_viewer(ctx).is_some_and(|v| v.session.id == self.0.id)
     }
 }

@@ -20,7 +20,10 @@ pub struct ChatSession {
 impl TryFrom<chat_sessions::Model> for ChatSession {
     type Error = AppError;
     fn try_from(row: chat_sessions::Model) -> Result<Self, AppError> {
-        Ok(Self { session_type: SessionType::from_db(&row.session_type)?, row })
+        Ok(Self {
+            session_type: SessionType::from_db(&row.session_type)?,
+            row,
+        })
     }
 }
 

@@ -55,7 +55,11 @@ impl ResponseKind {
     }
 }
 
-pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+pub async fn post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let Some(kind) = negotiate(&req) else {
         return not_acceptable();
     };
@@ -76,9 +80,44 @@ pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<AppS
     if body.iter().all(u8::is_ascii_whitespace) {
         return request_error(kind, StatusCode::BAD_REQUEST, "the request body is empty");
     }
-    match serde_json::from_slice::<Request>(&body) {
-        Ok(request) => execute(&req, &state, kind, request).await,
-        Err(err) => request_error(kind, StatusCode::BAD_REQUEST, &format!("the body is not a GraphQL request: {err}")),
+    match serde_json::from_slice::<PostBody>(&body) {
+        Ok(body) => execute(&req, &state, kind, body.into_request()).await,
+        Err(err) => request_error(
+            kind,
+            StatusCode::BAD_REQUEST,
+            &format!("the body is not a GraphQL request: {err}"),
+        ),
+    }
+}
+
+/// A POST body. `query` is required here: async-graphql's own `Request` would default it to
+/// an empty document and turn a malformed request into a GraphQL syntax error.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PostBody {
+    query: String,
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<Map<String, Json>>,
+    #[serde(default)]
+    extensions: Option<Map<String, Json>>,
+}
+
+impl PostBody {
+    fn into_request(self) -> Request {
+        let mut request = Request::new(self.query);
+        if let Some(name) = self.operation_name {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = self.variables {
+            request = request.variables(Variables::from_json(Json::Object(variables)));
+        }
+        for (key, value) in self.extensions.unwrap_or_default() {
+            if let Ok(value) = async_graphql::Value::from_json(value) {
+                request.extensions.insert(key, value);
+            }
+        }
+        request
     }
 }
 
@@ -96,10 +135,20 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     };
     let params = match web::Query::<GetParams>::from_query(req.query_string()) {
         Ok(params) => params.into_inner(),
-        Err(err) => return request_error(kind, StatusCode::BAD_REQUEST, &format!("invalid query string: {err}")),
+        Err(err) => {
+            return request_error(
+                kind,
+                StatusCode::BAD_REQUEST,
+                &format!("invalid query string: {err}"),
+            );
+        }
     };
     let Some(query) = params.query else {
-        return request_error(kind, StatusCode::BAD_REQUEST, "the `query` parameter is missing");
+        return request_error(
+            kind,
+            StatusCode::BAD_REQUEST,
+            "the `query` parameter is missing",
+        );
     };
     if is_write_operation(&query, params.operation_name.as_deref()) {
         let mut response = request_error(
@@ -107,7 +156,9 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             StatusCode::METHOD_NOT_ALLOWED,
             "only queries may be sent with GET; send mutations with POST",
         );
-        response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return response;
     }
     let mut request = Request::new(query);
@@ -116,24 +167,48 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     }
     if let Some(variables) = params.variables {
         match serde_json::from_str::<Json>(&variables) {
-            Ok(value @ (Json::Object(_) | Json::Null)) => request = request.variables(Variables::from_json(value)),
-            _ => return request_error(kind, StatusCode::BAD_REQUEST, "`variables` must be a JSON object"),
+            Ok(value @ (Json::Object(_) | Json::Null)) => {
+                request = request.variables(Variables::from_json(value))
+            }
+            _ => {
+                return request_error(
+                    kind,
+                    StatusCode::BAD_REQUEST,
+                    "`variables` must be a JSON object",
+                );
+            }
         }
     }
     execute(&req, &state, kind, request).await
 }
 
 pub async fn graphiql() -> HttpResponse {
-    let page = GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("Echo Health API").finish();
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page)
+    let page = GraphiQLSource::build()
+        .endpoint("/graphql")
+        .subscription_endpoint("/graphql/ws")
+        .title("Echo Health API")
+        .finish();
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page)
 }
 
-async fn execute(req: &HttpRequest, state: &AppState, kind: ResponseKind, request: Request) -> HttpResponse {
+async fn execute(
+    req: &HttpRequest,
+    state: &AppState,
+    kind: ResponseKind,
+    request: Request,
+) -> HttpResponse {
     let viewer = match viewer(req, state).await {
         Ok(viewer) => viewer,
         Err(err) => {
             tracing::error!(error = %error::error_chain(&err), "could not resolve the bearer token");
-            return error_response(kind, StatusCode::SERVICE_UNAVAILABLE, code::INTERNAL, error::INTERNAL_MESSAGE);
+            return error_response(
+                kind,
+                StatusCode::SERVICE_UNAVAILABLE,
+                code::INTERNAL,
+                error::INTERNAL_MESSAGE,
+            );
         }
     };
     let request = schema::prepare_request(request, &state.db, viewer);
@@ -186,7 +261,10 @@ fn is_write_operation(query: &str, operation_name: Option<&str>) -> bool {
     };
     let operation = match (&document.operations, operation_name) {
         (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.iter().find(|(n, _)| n.as_str() == name).map(|(_, op)| op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, op)| op),
         (DocumentOperations::Multiple(_), None) => None,
     };
     operation.is_some_and(|op| op.node.ty != OperationType::Query)
@@ -195,7 +273,11 @@ fn is_write_operation(query: &str, operation_name: Option<&str>) -> bool {
 /// Picks the response media type from `Accept`: the acceptable type with the highest q,
 /// `application/graphql-response+json` on a tie; no header or a wildcard means JSON.
 fn negotiate(req: &HttpRequest) -> Option<ResponseKind> {
-    let Some(accept) = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
         return Some(ResponseKind::Json);
     };
     let mut best: Option<(f32, ResponseKind)> = None;
@@ -214,7 +296,10 @@ fn negotiate(req: &HttpRequest) -> Option<ResponseKind> {
         let better = match best {
             None => true,
             Some((best_q, best_kind)) => {
-                q > best_q || (q == best_q && kind == ResponseKind::GraphqlResponseJson && best_kind != kind)
+                q > best_q
+                    || (q == best_q
+                        && kind == ResponseKind::GraphqlResponseJson
+                        && best_kind != kind)
             }
         };
         if q > 0.0 && better {
@@ -227,10 +312,18 @@ fn negotiate(req: &HttpRequest) -> Option<ResponseKind> {
 type Refusal = Box<dyn FnOnce(ResponseKind) -> HttpResponse>;
 
 /// Reads the body up to `limit` bytes; a larger one is refused as soon as it is known to be.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<web::BytesMut, Refusal> {
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, Refusal> {
     let too_large = move || -> Refusal {
         Box::new(move |kind| {
-            request_error(kind, StatusCode::PAYLOAD_TOO_LARGE, &format!("the request body exceeds {limit} bytes"))
+            request_error(
+                kind,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("the request body exceeds {limit} bytes"),
+            )
         })
     };
     let declared = req
@@ -257,7 +350,12 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -
 
 fn not_acceptable() -> HttpResponse {
     let message = "`Accept` allows neither application/graphql-response+json nor application/json";
-    error_response(ResponseKind::Json, StatusCode::NOT_ACCEPTABLE, code::BAD_USER_INPUT, message)
+    error_response(
+        ResponseKind::Json,
+        StatusCode::NOT_ACCEPTABLE,
+        code::BAD_USER_INPUT,
+        message,
+    )
 }
 
 /// A request that was refused before execution: the client's to fix.
@@ -265,10 +363,21 @@ fn request_error(kind: ResponseKind, status: StatusCode, message: &str) -> HttpR
     error_response(kind, status, code::BAD_USER_INPUT, message)
 }
 
-fn error_response(kind: ResponseKind, status: StatusCode, code: &str, message: &str) -> HttpResponse {
-    respond(kind, status, &json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
+fn error_response(
+    kind: ResponseKind,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> HttpResponse {
+    respond(
+        kind,
+        status,
+        &json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
+    )
 }
 
 fn respond(kind: ResponseKind, status: StatusCode, body: &Json) -> HttpResponse {
-    HttpResponse::build(status).content_type(kind.content_type()).body(body.to_string())
+    HttpResponse::build(status)
+        .content_type(kind.content_type())
+        .body(body.to_string())
 }

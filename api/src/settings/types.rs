@@ -15,7 +15,10 @@ pub struct AppSetting {
 impl TryFrom<app_settings::Model> for AppSetting {
     type Error = AppError;
     fn try_from(row: app_settings::Model) -> Result<Self, AppError> {
-        Ok(Self { setting_type: SettingType::from_db(&row.setting_type)?, row })
+        Ok(Self {
+            setting_type: SettingType::from_db(&row.setting_type)?,
+            row,
+        })
     }
 }
 

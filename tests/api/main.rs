@@ -1,0 +1,9 @@
+//! End-to-end tests: the real server over HTTP against real PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod batching;
+mod database_schema;
+mod graphql_http;
+mod probes;
+mod schema_file;
+mod viewer;

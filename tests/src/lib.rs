@@ -1,0 +1,279 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Test harness: each test gets the real server on a random port, against its own database
+//! cloned from a template that is migrated once per test process.
+//!
+//! Databases are named `echo_test_<unix seconds>_...`; those older than two hours are left
+//! from crashed runs and are dropped when a process builds its template.
+//! `TEST_LOG=1` turns the server's logs on.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use api::{config::Settings, startup::Application};
+use chrono::Duration;
+use entity::users;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    Statement,
+};
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+
+pub const SERVER_URL: &str = "postgres://postgres@127.0.0.1:5432";
+const STALE_AFTER_SECS: u64 = 2 * 60 * 60;
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// A connection of the test's own (not counted in the server's statement counter).
+    pub db: DatabaseConnection,
+    pub db_name: String,
+    pub database_url: String,
+    pub state: api::startup::AppState,
+}
+
+/// A GraphQL answer as the client saw it.
+#[derive(Debug)]
+pub struct GqlResponse {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl GqlResponse {
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+    /// `extensions.code` of every error, in order.
+    pub fn error_codes(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["extensions"]["code"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+async fn admin() -> DatabaseConnection {
+    Database::connect(format!("{SERVER_URL}/postgres"))
+        .await
+        .expect("PostgreSQL must listen on 127.0.0.1:5432")
+}
+
+async fn template() -> &'static str {
+    TEMPLATE
+        .get_or_init(|| async {
+            let admin = admin().await;
+            sweep_stale_databases(&admin).await;
+            let name = format!("echo_test_{}_tpl_{}", unix_now(), std::process::id());
+            let url = format!("{SERVER_URL}/{name}");
+            api::db::ensure_database_exists(&url)
+                .await
+                .expect("create template database");
+            api::db::migrate_up(&url)
+                .await
+                .expect("migrate template database");
+            admin.close().await.ok();
+            name
+        })
+        .await
+}
+
+async fn sweep_stale_databases(admin: &DatabaseConnection) {
+    let rows = admin
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT datname FROM pg_database WHERE datname LIKE 'echo\\_test\\_%'",
+        ))
+        .await
+        .unwrap_or_default();
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "datname") else {
+            continue;
+        };
+        let created: u64 = name
+            .split('_')
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(u64::MAX);
+        if unix_now().saturating_sub(created) > STALE_AFTER_SECS && created != u64::MAX {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await;
+        }
+    }
+}
+
+/// A fresh, migrated database of the test's own; returns its name.
+pub async fn fresh_database() -> String {
+    let template = template().await;
+    let name = format!("echo_test_{}_{}", unix_now(), uuid::Uuid::new_v4().simple());
+    let admin = admin().await;
+    admin
+        .execute_unprepared(&format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+        ))
+        .await
+        .expect("clone template database");
+    admin.close().await.ok();
+    name
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the server with settings adjusted by `configure`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let settings = Settings::for_database("");
+        api::telemetry::init(&settings);
+    }
+    let db_name = fresh_database().await;
+    let database_url = format!("{SERVER_URL}/{db_name}");
+    let mut settings = Settings::for_database(&database_url);
+    configure(&mut settings);
+    let app = Application::build(settings)
+        .await
+        .expect("build application");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db: Database::connect(&database_url)
+            .await
+            .expect("connect test database"),
+        db_name,
+        database_url,
+        state,
+    }
+}
+
+impl TestApp {
+    /// POST /graphql as an anonymous caller.
+    pub async fn graphql(&self, query: &str, variables: Value) -> GqlResponse {
+        self.graphql_as(None, query, variables).await
+    }
+
+    /// POST /graphql, with `Authorization: Bearer <token>` when a token is given.
+    pub async fn graphql_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> GqlResponse {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header("content-type", "application/json")
+            .header("accept", "application/graphql-response+json")
+            .body(json!({ "query": query, "variables": variables }).to_string());
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        read_gql(request.send().await.expect("request reaches the server")).await
+    }
+
+    /// SQL statements the server has sent so far.
+    pub fn statements(&self) -> u64 {
+        self.state.db_stats.statements()
+    }
+
+    /// A verified, active user with the given email.
+    pub async fn create_user(&self, email: &str) -> users::Model {
+        users::ActiveModel {
+            email: Set(email.to_lowercase()),
+            password_hash: Set("$argon2id$v=19$m=19456,t=2,p=1$not-a-real-hash".into()),
+            first_name: Set("Test".into()),
+            last_name: Set("User".into()),
+            is_verified: Set(true),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await
+        .expect("insert user")
+    }
+
+    /// Opens a device session for `user` the way sign-in does; returns the bearer token.
+    pub async fn sign_in(&self, user: &users::Model) -> String {
+        let device = json!({ "name": "test device", "platform": "test" });
+        let (token, _) =
+            api::auth::service::open_session(&self.db, user.id, device, None, Duration::days(30))
+                .await
+                .expect("open session");
+        token
+    }
+
+    pub async fn execute(&self, sql: &str) {
+        self.db.execute_unprepared(sql).await.expect("test SQL");
+    }
+
+    pub async fn scalar_i64(&self, sql: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .expect("test query")
+            .expect("one row");
+        row.try_get_by_index::<i64>(0).expect("an integer")
+    }
+}
+
+pub async fn read_gql(response: reqwest::Response) -> GqlResponse {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = response.text().await.expect("response body");
+    let body = serde_json::from_str(&text)
+        .unwrap_or_else(|_| panic!("status {status}: body is not JSON: {text}"));
+    GqlResponse {
+        status,
+        content_type,
+        body,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Drop the database from a thread of its own: Drop cannot await, and the test's runtime
+        // is shutting down. FORCE ends the server's pooled connections.
+        let name = self.db_name.clone();
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(format!("{SERVER_URL}/postgres")).await {
+                    let _ = admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
