@@ -14,7 +14,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 use crate::config::Settings;
 
 /// Serialises migrations between replicas that start at the same time.
-const MIGRATION_LOCK_KEY: i64 = 0x6563_686f_6d69_67; // "echomig"
+const MIGRATION_LOCK_KEY: i64 = 0x0065_6368_6f6d_6967; // "echomig"
 
 /// SQL statements sent by this process; tests and `/metrics` read it.
 #[derive(Debug, Default)]

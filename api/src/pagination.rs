@@ -327,6 +327,38 @@ impl Loader<(ChildList, i32)> for CountLoader {
     }
 }
 
+/// Declares a [`ChildRelation`]: `Name: entity_module.parent_column, sorted by column`.
+/// The entity module name is the table name, and the columns are the model's fields, so a
+/// typo fails to compile instead of failing in SQL.
+#[macro_export]
+macro_rules! child_relation {
+    (
+        $(#[$meta:meta])*
+        $name:ident: $table:ident . $parent:ident, sorted by $sort:ident,
+        newest_first: $newest_first:expr, condition: $condition:expr $(,)?
+    ) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl $crate::pagination::ChildRelation for $name {
+            type Model = entity::$table::Model;
+            const LIST: $crate::pagination::ChildList = $crate::pagination::ChildList {
+                table: stringify!($table),
+                parent_column: stringify!($parent),
+                sort_column: stringify!($sort),
+                newest_first: $newest_first,
+                condition: $condition,
+            };
+            fn parent_id(row: &Self::Model) -> i32 {
+                row.$parent
+            }
+            fn sort_key(row: &Self::Model) -> $crate::pagination::SortKey {
+                (row.$sort.to_utc(), row.id)
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -363,36 +395,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Declares a [`ChildRelation`]: `Name: entity_module.parent_column, sorted by column`.
-/// The entity module name is the table name, and the columns are the model's fields, so a
-/// typo fails to compile instead of failing in SQL.
-#[macro_export]
-macro_rules! child_relation {
-    (
-        $(#[$meta:meta])*
-        $name:ident: $table:ident . $parent:ident, sorted by $sort:ident,
-        newest_first: $newest_first:expr, condition: $condition:expr $(,)?
-    ) => {
-        $(#[$meta])*
-        pub struct $name;
-
-        impl $crate::pagination::ChildRelation for $name {
-            type Model = entity::$table::Model;
-            const LIST: $crate::pagination::ChildList = $crate::pagination::ChildList {
-                table: stringify!($table),
-                parent_column: stringify!($parent),
-                sort_column: stringify!($sort),
-                newest_first: $newest_first,
-                condition: $condition,
-            };
-            fn parent_id(row: &Self::Model) -> i32 {
-                row.$parent
-            }
-            fn sort_key(row: &Self::Model) -> $crate::pagination::SortKey {
-                (row.$sort.to_utc(), row.id)
-            }
-        }
-    };
 }

@@ -52,7 +52,7 @@ async fn measured(app: &TestApp, token: &str, query: &str) -> (Value, u64) {
     (response.data().clone(), app.statements() - before)
 }
 
-fn nodes<'a>(connection: &'a Value) -> Vec<&'a Value> {
+fn nodes(connection: &Value) -> Vec<&Value> {
     connection["edges"]
         .as_array()
         .unwrap()

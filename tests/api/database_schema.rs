@@ -6,8 +6,11 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use tests::{SERVER_URL, fresh_database, spawn_app};
 
-/// The ERD of `shared/seed/echo-health-erd.md` in PostgreSQL types: (column, udt, nullable).
-const ERD: &[(&str, &[(&str, &str, bool)])] = &[
+/// (column, PostgreSQL udt name, nullable)
+type Column = (&'static str, &'static str, bool);
+
+/// The ERD of `shared/seed/echo-health-erd.md` in PostgreSQL types.
+const ERD: &[(&str, &[Column])] = &[
     (
         "users",
         &[

@@ -1,9 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Test harness: each test gets the real server on a random port, against its own database
-//! cloned from a template that is migrated once per test process.
+//! cloned from a migrated template.
 //!
-//! Databases are named `echo_test_<unix seconds>_...`; those older than two hours are left
-//! from crashed runs and are dropped when a process builds its template.
+//! The template `echo_tpl_<fingerprint>` is named after a hash of the migration sources
+//! (build.rs): it is built once, under an advisory lock so parallel test processes agree, and
+//! reused until a migration changes. Test databases are named `echo_test_<unix seconds>_...`
+//! and dropped when their test ends; any older than two hours are leftovers of crashed runs and
+//! are swept, with templates of other fingerprints, when a process first needs the template.
 //! `TEST_LOG=1` turns the server's logs on.
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -72,46 +75,87 @@ async fn admin() -> DatabaseConnection {
         .expect("PostgreSQL must listen on 127.0.0.1:5432")
 }
 
+const TEMPLATE_LOCK: i64 = 0x0065_6368_6f74_706c; // "echotpl"
+
 async fn template() -> &'static str {
     TEMPLATE
         .get_or_init(|| async {
+            let name = format!("echo_tpl_{}", env!("MIGRATIONS_FINGERPRINT"));
             let admin = admin().await;
-            sweep_stale_databases(&admin).await;
-            let name = format!("echo_test_{}_tpl_{}", unix_now(), std::process::id());
-            let url = format!("{SERVER_URL}/{name}");
-            api::db::ensure_database_exists(&url)
+            let lock = |f: &str| format!("SELECT {f}({TEMPLATE_LOCK})");
+            admin
+                .execute_unprepared(&lock("pg_advisory_lock"))
                 .await
-                .expect("create template database");
-            api::db::migrate_up(&url)
+                .unwrap();
+            sweep_stale_databases(&admin, &name).await;
+            if !database_exists(&admin, &name).await {
+                // Built under another name and renamed when complete, so a crash mid-way
+                // never leaves a half-migrated template under the real name.
+                let building = format!("{name}_building");
+                drop_database(&admin, &building).await;
+                let url = format!("{SERVER_URL}/{building}");
+                api::db::ensure_database_exists(&url)
+                    .await
+                    .expect("create template database");
+                api::db::migrate_up(&url)
+                    .await
+                    .expect("migrate template database");
+                admin
+                    .execute_unprepared(&format!(
+                        "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+                    ))
+                    .await
+                    .expect("rename template database");
+            }
+            admin
+                .execute_unprepared(&lock("pg_advisory_unlock"))
                 .await
-                .expect("migrate template database");
+                .unwrap();
             admin.close().await.ok();
             name
         })
         .await
 }
 
-async fn sweep_stale_databases(admin: &DatabaseConnection) {
+async fn database_exists(admin: &DatabaseConnection, name: &str) -> bool {
+    let sql = format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'");
+    let row = admin
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap() == 1
+}
+
+async fn drop_database(admin: &DatabaseConnection, name: &str) {
+    let _ = admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await;
+}
+
+/// Drops test databases of crashed runs and templates of other migration versions.
+async fn sweep_stale_databases(admin: &DatabaseConnection, current_template: &str) {
+    let sql = "SELECT datname FROM pg_database \
+               WHERE datname LIKE 'echo\\_test\\_%' OR datname LIKE 'echo\\_tpl\\_%'";
     let rows = admin
-        .query_all_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT datname FROM pg_database WHERE datname LIKE 'echo\\_test\\_%'",
-        ))
+        .query_all_raw(Statement::from_string(DbBackend::Postgres, sql))
         .await
         .unwrap_or_default();
     for row in rows {
         let Ok(name) = row.try_get::<String>("", "datname") else {
             continue;
         };
-        let created: u64 = name
-            .split('_')
-            .nth(2)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(u64::MAX);
-        if unix_now().saturating_sub(created) > STALE_AFTER_SECS && created != u64::MAX {
-            let _ = admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await;
+        let stale = match name.strip_prefix("echo_test_") {
+            Some(rest) => rest
+                .split('_')
+                .next()
+                .and_then(|s| s.parse::<u64>().ok())
+                .is_some_and(|created| unix_now().saturating_sub(created) > STALE_AFTER_SECS),
+            // Other migration versions, and half-built ones of a crashed run (we hold the lock).
+            None => name != current_template,
+        };
+        if stale {
+            drop_database(admin, &name).await;
         }
     }
 }
@@ -265,11 +309,7 @@ impl Drop for TestApp {
             };
             runtime.block_on(async {
                 if let Ok(admin) = Database::connect(format!("{SERVER_URL}/postgres")).await {
-                    let _ = admin
-                        .execute_unprepared(&format!(
-                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                        ))
-                        .await;
+                    drop_database(&admin, &name).await;
                     let _ = admin.close().await;
                 }
             });

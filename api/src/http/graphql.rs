@@ -10,6 +10,7 @@
 //! - Under `application/graphql-response+json`, a request that fails before execution (bad
 //!   JSON, syntax, validation, variable coercion) is 400 and has no `data`; under
 //!   `application/json` such a GraphQL error is 200, as the specification asks.
+//!
 //! Every error carries `extensions.code` (see `error::finalize_errors`).
 
 use actix_web::{
