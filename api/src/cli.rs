@@ -53,7 +53,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let app = Application::build(cli.settings).await?;
+            app.stop_on_signals();
             app.run_until_stopped().await?;
+            tracing::info!("stopped");
         }
         Command::ExportSchema => print!("{}", schema::export_sdl()),
         Command::Migrate { action } => migrate(&cli.settings, action).await?,

@@ -23,6 +23,9 @@ pub struct AppState {
     pub db_stats: Arc<DbStats>,
 }
 
+/// How long in-flight requests may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE_SECS: u64 = 30;
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -55,7 +58,9 @@ impl Application {
                 .wrap(from_fn(request_id))
                 .configure(routes)
         })
-        .shutdown_timeout(30);
+        // Signals are handled by `shutdown_on_signal`: actix treats SIGINT as a forced stop.
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE_SECS);
         if let Some(workers) = state.settings.http_workers {
             server = server.workers(workers);
         }
@@ -76,9 +81,20 @@ impl Application {
         &self.state
     }
 
-    /// Serves until SIGINT or SIGTERM, then drains in-flight requests (up to 30 s).
+    /// Serves until stopped (see [`Application::stop_on_signals`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// On SIGINT or SIGTERM, stop accepting connections and let in-flight requests finish
+    /// (up to 30 s) before the server future completes.
+    pub fn stop_on_signals(&self) {
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutdown signal received; draining in-flight requests");
+            handle.stop(true).await;
+        });
     }
 }
 
@@ -91,4 +107,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/graphiql", web::get().to(graphql::graphiql))
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz));
+}
+
+async fn wait_for_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM; only SIGINT stops the server");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }
