@@ -1,6 +1,8 @@
 //! Runtime settings: environment variables (a `.env` file is read first) with CLI flags over them.
 //! Every setting has a default that is safe for local use; the README's table lists them all.
 
+use std::{net::IpAddr, path::PathBuf};
+
 use clap::{Args, ValueEnum};
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/echo_health";
@@ -48,6 +50,69 @@ pub struct Settings {
     #[arg(long, env = "SKIP_MIGRATIONS", global = true)]
     pub skip_migrations: bool,
 
+    /// Folder for local state: the outbox and, unless OTP_SECRET is set, the generated secret.
+    #[arg(long, env = "DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// SMTP server for outgoing mail (lettre URL: smtp://host:port, smtps://user:pass@host).
+    /// Unset: mail is written as .eml files into DATA_DIR/outbox.
+    #[arg(long, env = "SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of outgoing mail.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "Echo Health <no-reply@echo-health.local>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Key for one-time-code hashes: 64 hex characters. Unset: generated once into
+    /// DATA_DIR/otp-secret. Replicas must share it.
+    #[arg(long, env = "OTP_SECRET", global = true, hide_env_values = true)]
+    pub otp_secret: Option<String>,
+
+    /// Link mailed with password-reset tokens; the token is appended. Unset: the mail shows the
+    /// token only.
+    #[arg(long, env = "PASSWORD_RESET_URL", global = true)]
+    pub password_reset_url: Option<String>,
+
+    /// Absolute lifetime of a session, in hours.
+    #[arg(long, env = "SESSION_TTL_HOURS", default_value_t = 12, global = true)]
+    pub session_ttl_hours: u32,
+
+    /// A session unused this many minutes ends.
+    #[arg(
+        long,
+        env = "SESSION_IDLE_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub session_idle_minutes: u32,
+
+    /// Absolute lifetime of a session on a remembered device, in days.
+    #[arg(
+        long,
+        env = "REMEMBERED_SESSION_TTL_DAYS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub remembered_session_ttl_days: u32,
+
+    /// A remembered device's session unused this many days ends.
+    #[arg(
+        long,
+        env = "REMEMBERED_SESSION_IDLE_DAYS",
+        default_value_t = 7,
+        global = true
+    )]
+    pub remembered_session_idle_days: u32,
+
+    /// Proxies whose X-Forwarded-For is believed (comma-separated addresses).
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<IpAddr>,
+
     /// Log line format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -73,6 +138,16 @@ impl Settings {
             graphql_body_limit: 1024 * 1024,
             graphql_depth_limit: 16,
             http_workers: Some(1),
+            data_dir: std::env::temp_dir().join("echo-health-test"),
+            smtp_url: None,
+            mail_from: "Echo Health <no-reply@echo-health.local>".into(),
+            otp_secret: Some("00".repeat(32)),
+            password_reset_url: None,
+            session_ttl_hours: 12,
+            session_idle_minutes: 30,
+            remembered_session_ttl_days: 30,
+            remembered_session_idle_days: 7,
+            trusted_proxies: Vec::new(),
             skip_migrations: false,
             log_format: LogFormat::Text,
         }

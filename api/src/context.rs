@@ -1,10 +1,20 @@
 //! Per-request data seen by resolvers: the database and the signed-in caller (the viewer).
 
+use std::net::IpAddr;
+
 use async_graphql::Context;
 use entity::{user_sessions, users};
 use sea_orm::DatabaseConnection;
 
-use crate::error::AppError;
+use crate::{error::AppError, services::AppServices};
+
+/// Who is calling from where: the client address (the peer, or the forwarded address when the
+/// peer is a trusted proxy) and the user agent, bounded.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
 
 /// The caller behind a valid bearer token: their account and the device session it belongs to.
 #[derive(Debug, Clone)]
@@ -31,4 +41,16 @@ pub fn optional_viewer<'a>(ctx: &Context<'a>) -> Option<&'a Viewer> {
 /// The signed-in caller, or UNAUTHENTICATED.
 pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer, AppError> {
     optional_viewer(ctx).ok_or(AppError::Unauthenticated)
+}
+
+pub fn services<'a>(ctx: &Context<'a>) -> &'a AppServices {
+    ctx.data_unchecked::<std::sync::Arc<AppServices>>()
+}
+
+pub fn client<'a>(ctx: &Context<'a>) -> &'a ClientInfo {
+    static UNKNOWN: ClientInfo = ClientInfo {
+        ip: None,
+        user_agent: None,
+    };
+    ctx.data_opt::<ClientInfo>().unwrap_or(&UNKNOWN)
 }

@@ -208,3 +208,31 @@ pub fn all_db_enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ),
     ]
 }
+
+db_enum! {
+    /// Gender as the person describes it (optional on the profile).
+    Gender in "users"."gender" {
+        Female = "female",
+        Male = "male",
+        NonBinary = "non_binary",
+        Other = "other",
+        PreferNotToSay = "prefer_not_to_say",
+    }
+}
+
+db_enum! {
+    /// A security event recorded in the audit log.
+    AuditEventType in "audit_events"."event_type" {
+        AccountRegistered = "account_registered",
+        SignInSucceeded = "sign_in_succeeded",
+        SignInFailed = "sign_in_failed",
+        OtpSent = "otp_sent",
+        PasswordChanged = "password_changed",
+        PasswordResetRequested = "password_reset_requested",
+        PasswordReset = "password_reset",
+        SessionRevoked = "session_revoked",
+        EmailChanged = "email_changed",
+        ProfileUpdated = "profile_updated",
+        AccountDeleted = "account_deleted",
+    }
+}

@@ -14,6 +14,9 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub enum AppError {
     #[error("authentication required")]
     Unauthenticated,
+    /// Sign-in failed; deliberately silent about which part was wrong.
+    #[error("the email or password is not right")]
+    InvalidCredentials,
     #[error("not allowed")]
     Forbidden,
     #[error("not found")]
@@ -55,7 +58,7 @@ impl AppError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthenticated => code::UNAUTHENTICATED,
+            Self::Unauthenticated | Self::InvalidCredentials => code::UNAUTHENTICATED,
             Self::Forbidden => code::FORBIDDEN,
             Self::NotFound => code::NOT_FOUND,
             Self::BadUserInput { .. } => code::BAD_USER_INPUT,

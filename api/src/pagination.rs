@@ -42,7 +42,8 @@ pub struct ChildList {
     pub sort_column: &'static str,
     /// Newest first (`true`) or in the order things happened (`false`).
     pub newest_first: bool,
-    /// Extra condition on `t` that every row of the list meets (e.g. only live sessions).
+    /// Extra condition on `t` that every row of the list meets (e.g. only live sessions);
+    /// `{now}` in it stands for the request's time, bound as a parameter.
     pub condition: Option<&'static str>,
 }
 
@@ -200,13 +201,16 @@ pub struct PageKey {
 /// Loads pages of `R` for many parents; one statement per distinct page request.
 pub struct PageLoader<R> {
     db: DatabaseConnection,
+    now: DateTime<Utc>,
     relation: PhantomData<fn() -> R>,
 }
 
 impl<R> PageLoader<R> {
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// `now` is the request's time, used by list conditions.
+    pub fn new(db: DatabaseConnection, now: DateTime<Utc>) -> Self {
         Self {
             db,
+            now,
             relation: PhantomData,
         }
     }
@@ -223,7 +227,7 @@ impl<R: ChildRelation> Loader<PageKey> for PageLoader<R> {
         }
         let mut pages: HashMap<PageKey, Vec<R::Model>> = HashMap::new();
         for (args, parents) in by_args {
-            let statement = page_statement(&R::LIST, args, parents);
+            let statement = page_statement(&R::LIST, args, parents, self.now);
             for row in R::Model::find_by_statement(statement).all(&self.db).await? {
                 let key = PageKey {
                     parent_id: R::parent_id(&row),
@@ -237,7 +241,12 @@ impl<R: ChildRelation> Loader<PageKey> for PageLoader<R> {
 }
 
 /// `limit + 1` rows per parent in list order (reversed for `last`), filtered by the cursors.
-fn page_statement(list: &ChildList, args: &PageArgs, parents: Vec<i32>) -> Statement {
+fn page_statement(
+    list: &ChildList,
+    args: &PageArgs,
+    parents: Vec<i32>,
+    now: DateTime<Utc>,
+) -> Statement {
     let ChildList {
         table,
         parent_column: fk,
@@ -267,7 +276,7 @@ fn page_statement(list: &ChildList, args: &PageArgs, parents: Vec<i32>) -> State
     }
     if let Some(condition) = condition {
         filters.push_str(" AND ");
-        filters.push_str(condition);
+        filters.push_str(&bind_now(condition, now, &mut values));
     }
     values.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
     let sql = format!(
@@ -283,12 +292,22 @@ fn page_statement(list: &ChildList, args: &PageArgs, parents: Vec<i32>) -> State
 /// Counts list items for many parents: one `GROUP BY` per list.
 pub struct CountLoader {
     db: DatabaseConnection,
+    now: DateTime<Utc>,
 }
 
 impl CountLoader {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, now: DateTime<Utc>) -> Self {
+        Self { db, now }
     }
+}
+
+/// Replaces `{now}` in a list condition with a bound parameter holding `now`.
+fn bind_now(condition: &str, now: DateTime<Utc>, values: &mut Vec<Value>) -> String {
+    if !condition.contains("{now}") {
+        return condition.to_owned();
+    }
+    values.push(now.into());
+    condition.replace("{now}", &format!("${}", values.len()))
 }
 
 impl Loader<(ChildList, i32)> for CountLoader {
@@ -311,13 +330,15 @@ impl Loader<(ChildList, i32)> for CountLoader {
                 condition,
                 ..
             } = list;
-            let extra = condition.map(|c| format!(" AND {c}")).unwrap_or_default();
+            let mut values: Vec<Value> = vec![parents.into()];
+            let extra = condition
+                .map(|c| format!(" AND {}", bind_now(c, self.now, &mut values)))
+                .unwrap_or_default();
             let sql = format!(
                 "SELECT t.{fk} AS parent_id, count(*) AS total FROM {table} t \
                  WHERE t.{fk} = ANY($1){extra} GROUP BY t.{fk}"
             );
-            let statement =
-                Statement::from_sql_and_values(DbBackend::Postgres, sql, [parents.into()]);
+            let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
             for row in self.db.query_all_raw(statement).await? {
                 let parent: i32 = row.try_get("", "parent_id")?;
                 counts.insert((list, parent), row.try_get("", "total")?);

@@ -1,35 +1,52 @@
 //! The GraphQL schema: one query object per domain area, merged.
 
 use async_graphql::{
-    EmptyMutation, EmptySubscription, MergedObject, Request, Schema, SchemaBuilder,
-    dataloader::DataLoader,
+    EmptySubscription, MergedObject, Request, Schema, SchemaBuilder, dataloader::DataLoader,
 };
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::{
     assessments::loaders::AssessmentsByUserId,
-    auth::{loaders::SessionsByUserId, query::AuthQuery},
+    auth::{
+        loaders::SessionsByUserId, mutation::AuthMutation, query::AuthQuery,
+        single_check::SingleSecretCheck,
+    },
     chat::loaders::{ChatSessionsByUserId, MessagesBySessionId},
-    context::MaybeViewer,
+    context::{ClientInfo, MaybeViewer},
     pagination::{CountLoader, PageLoader},
     reports::loaders::ReportsByUserId,
+    services::SharedServices,
     settings::loaders::SettingsByUserId,
-    users::query::UsersQuery,
+    users::{mutation::UsersMutation, query::UsersQuery},
 };
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
 pub struct QueryRoot(UsersQuery, AuthQuery);
 
-pub type ApiSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(AuthMutation, UsersMutation);
 
-fn builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .extension(SingleSecretCheck)
 }
 
 /// The schema the server runs.
-pub fn build(db: DatabaseConnection, depth_limit: usize) -> ApiSchema {
-    builder().data(db).limit_depth(depth_limit).finish()
+pub fn build(db: DatabaseConnection, services: SharedServices, depth_limit: usize) -> ApiSchema {
+    builder()
+        .data(db)
+        .data(services)
+        .limit_depth(depth_limit)
+        .finish()
 }
 
 /// The SDL committed as `schema.graphql`.
@@ -39,19 +56,43 @@ pub fn export_sdl() -> String {
 
 /// Attaches what one request needs: its caller and fresh DataLoaders. Loaders are built per
 /// request, so nothing one caller loaded can be served to another.
-pub fn prepare_request(request: Request, db: &DatabaseConnection, viewer: MaybeViewer) -> Request {
-    fn page<R: crate::pagination::ChildRelation>(
-        db: &DatabaseConnection,
-    ) -> DataLoader<PageLoader<R>> {
-        DataLoader::new(PageLoader::<R>::new(db.clone()), tokio::spawn)
-    }
+/// `now` is the request's time.
+pub fn prepare_request(
+    request: Request,
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    viewer: MaybeViewer,
+    client: ClientInfo,
+) -> Request {
+    let pages = PageLoaderFactory {
+        db: db.clone(),
+        now,
+    };
     request
         .data(viewer)
-        .data(page::<AssessmentsByUserId>(db))
-        .data(page::<ReportsByUserId>(db))
-        .data(page::<ChatSessionsByUserId>(db))
-        .data(page::<MessagesBySessionId>(db))
-        .data(page::<SessionsByUserId>(db))
-        .data(page::<SettingsByUserId>(db))
-        .data(DataLoader::new(CountLoader::new(db.clone()), tokio::spawn))
+        .data(client)
+        .data(pages.make::<AssessmentsByUserId>())
+        .data(pages.make::<ReportsByUserId>())
+        .data(pages.make::<ChatSessionsByUserId>())
+        .data(pages.make::<MessagesBySessionId>())
+        .data(pages.make::<SessionsByUserId>())
+        .data(pages.make::<SettingsByUserId>())
+        .data(DataLoader::new(
+            CountLoader::new(db.clone(), now),
+            tokio::spawn,
+        ))
+}
+
+struct PageLoaderFactory {
+    db: DatabaseConnection,
+    now: DateTime<Utc>,
+}
+
+impl PageLoaderFactory {
+    fn make<R: crate::pagination::ChildRelation>(&self) -> DataLoader<PageLoader<R>> {
+        DataLoader::new(
+            PageLoader::<R>::new(self.db.clone(), self.now),
+            tokio::spawn,
+        )
+    }
 }

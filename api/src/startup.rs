@@ -7,11 +7,13 @@ use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use sea_orm::DatabaseConnection;
 
 use crate::{
+    clock::SharedClock,
     config::Settings,
     db::{self, DbStats},
     error::BoxError,
     http::{graphql, health, request_id::request_id},
     schema::{self, ApiSchema},
+    services::{AppServices, SharedServices},
 };
 
 /// What every handler can reach.
@@ -20,6 +22,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: ApiSchema,
     pub settings: Arc<Settings>,
+    pub services: SharedServices,
     pub db_stats: Arc<DbStats>,
 }
 
@@ -35,19 +38,29 @@ pub struct Application {
 impl Application {
     /// Prepares the database (unless told not to), connects, and binds the listener.
     pub async fn build(settings: Settings) -> Result<Self, BoxError> {
+        Self::build_with_clock(settings, None).await
+    }
+
+    /// As [`Application::build`], with another clock (tests move time forward).
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Option<SharedClock>,
+    ) -> Result<Self, BoxError> {
         if !settings.skip_migrations {
             db::ensure_database_exists(&settings.database_url).await?;
             db::migrate_up(&settings.database_url).await?;
         }
         let db_stats = Arc::new(DbStats::default());
         let db = db::connect(&settings, db_stats.clone()).await?;
-        let schema = schema::build(db.clone(), settings.graphql_depth_limit);
+        let services: SharedServices = Arc::new(AppServices::from_settings(&settings, clock)?);
+        let schema = schema::build(db.clone(), services.clone(), settings.graphql_depth_limit);
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let address = listener.local_addr()?;
         let state = AppState {
             db,
             schema,
             settings: Arc::new(settings),
+            services,
             db_stats,
         };
 

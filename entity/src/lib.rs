@@ -3,11 +3,13 @@
 pub mod prelude;
 
 pub mod app_settings;
+pub mod audit_events;
 pub mod chat_messages;
 pub mod chat_sessions;
 pub mod health_assessments;
 pub mod medical_reports;
 pub mod otp_verifications;
 pub mod password_reset_tokens;
+pub mod rate_limit_events;
 pub mod user_sessions;
 pub mod users;

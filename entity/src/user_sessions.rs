@@ -17,6 +17,7 @@ pub struct Model {
     pub is_active: bool,
     pub created_at: DateTimeWithTimeZone,
     pub last_activity: DateTimeWithTimeZone,
+    pub idle_timeout_seconds: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

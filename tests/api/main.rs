@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server over HTTP against real PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod batching;
 mod database_schema;
 mod graphql_http;

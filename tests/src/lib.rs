@@ -9,11 +9,21 @@
 //! are swept, with templates of other fingerprints, when a process first needs the template.
 //! `TEST_LOG=1` turns the server's logs on.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+pub mod mail;
 
-use api::{config::Settings, startup::Application};
+use std::{
+    sync::Arc,
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use api::{
+    clock::{Clock, ManualClock},
+    config::Settings,
+    startup::Application,
+};
 use chrono::Duration;
 use entity::users;
+pub use mail::{MailServer, ReceivedMail};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, DbBackend,
     Statement,
@@ -34,6 +44,10 @@ pub struct TestApp {
     pub db_name: String,
     pub database_url: String,
     pub state: api::startup::AppState,
+    /// The server's clock: tests move it forward instead of sleeping.
+    pub clock: Arc<ManualClock>,
+    /// The SMTP server the API mails through.
+    pub mail: MailServer,
 }
 
 /// A GraphQL answer as the client saw it.
@@ -187,9 +201,12 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     }
     let db_name = fresh_database().await;
     let database_url = format!("{SERVER_URL}/{db_name}");
+    let mail = MailServer::start();
     let mut settings = Settings::for_database(&database_url);
+    settings.smtp_url = Some(mail.url.clone());
     configure(&mut settings);
-    let app = Application::build(settings)
+    let clock = Arc::new(ManualClock::default());
+    let app = Application::build_with_clock(settings, Some(clock.clone()))
         .await
         .expect("build application");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -204,6 +221,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         db_name,
         database_url,
         state,
+        clock,
+        mail,
     }
 }
 
@@ -255,10 +274,16 @@ impl TestApp {
     /// Opens a device session for `user` the way sign-in does; returns the bearer token.
     pub async fn sign_in(&self, user: &users::Model) -> String {
         let device = json!({ "name": "test device", "platform": "test" });
-        let (token, _) =
-            api::auth::service::open_session(&self.db, user.id, device, None, Duration::days(30))
-                .await
-                .expect("open session");
+        let new = api::auth::service::NewSession {
+            user_id: user.id,
+            device_info: device,
+            ip: None,
+            lifetime: Duration::hours(12),
+            idle_timeout: Duration::minutes(30),
+        };
+        let (token, _) = api::auth::service::open_session(&self.db, new, self.clock.now())
+            .await
+            .expect("open session");
         token
     }
 

@@ -1,7 +1,14 @@
-//! Authentication: bearer tokens and the device sessions (user_sessions) behind them.
+//! Authentication: accounts, one-time codes, passwords, bearer tokens and the device sessions
+//! (user_sessions) behind them.
 
+pub mod accounts;
+pub mod audit;
 pub mod loaders;
+pub mod mutation;
+pub mod otp;
+pub mod password;
 pub mod query;
 pub mod service;
+pub mod single_check;
 pub mod token;
 pub mod types;

@@ -12,6 +12,6 @@ pub struct AuthQuery;
 impl AuthQuery {
     /// The device session this request is signed in with. UNAUTHENTICATED without a valid token.
     async fn current_session(&self, ctx: &Context<'_>) -> Result<UserSession, AppError> {
-        Ok(UserSession(viewer(ctx)?.session.clone()))
+        Ok(UserSession::new(viewer(ctx)?.session.clone()))
     }
 }

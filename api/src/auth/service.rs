@@ -1,10 +1,15 @@
-//! Device sessions: opening one for a user and resolving a bearer token back to its caller.
+//! Device sessions: opening, resolving a bearer token back to its caller, revoking.
 
-use chrono::{Duration, Utc};
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
 use entity::{user_sessions, users};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, prelude::IpNetwork,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    prelude::IpNetwork,
+    sea_query::{Expr, IntoCondition},
 };
 
 use super::token;
@@ -14,38 +19,61 @@ use crate::context::Viewer;
 /// client causes to one a minute.
 const ACTIVITY_RESOLUTION: Duration = Duration::seconds(60);
 
-/// A new device session for `user_id`; returns the bearer token (shown once, never stored).
+/// What a new session is opened with.
+pub struct NewSession {
+    pub user_id: i32,
+    pub device_info: serde_json::Value,
+    pub ip: Option<IpAddr>,
+    pub lifetime: Duration,
+    pub idle_timeout: Duration,
+}
+
+/// Opens a device session; returns the bearer token (shown once, never stored) and the row.
 pub async fn open_session(
     conn: &impl ConnectionTrait,
-    user_id: i32,
-    device_info: serde_json::Value,
-    ip_address: Option<IpNetwork>,
-    lifetime: Duration,
+    new: NewSession,
+    now: DateTime<Utc>,
 ) -> Result<(String, user_sessions::Model), DbErr> {
     let token = token::generate();
-    let session = user_sessions::ActiveModel {
-        user_id: Set(user_id),
-        session_token: Set(token::hash(&token)),
-        device_info: Set(device_info),
-        ip_address: Set(ip_address),
-        expires_at: Set((Utc::now() + lifetime).into()),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
+    let session =
+        user_sessions::ActiveModel {
+            user_id: Set(new.user_id),
+            session_token: Set(token::hash(&token)),
+            device_info: Set(new.device_info),
+            ip_address: Set(new.ip.map(IpNetwork::from)),
+            expires_at: Set((now + new.lifetime).into()),
+            idle_timeout_seconds: Set(
+                i32::try_from(new.idle_timeout.num_seconds()).unwrap_or(i32::MAX)
+            ),
+            created_at: Set(now.into()),
+            last_activity: Set(now.into()),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
     Ok((token, session))
 }
 
-/// The caller behind `token`: an active, unexpired session of an active user; else `None`.
+/// Sessions that still work at `now`: active, before their absolute expiry, not idle too long.
+pub fn live_at(now: DateTime<Utc>) -> impl IntoCondition {
+    Condition::all()
+        .add(user_sessions::Column::IsActive.eq(true))
+        .add(user_sessions::Column::ExpiresAt.gt(now))
+        .add(Expr::cust_with_values(
+            r#""user_sessions"."last_activity" + make_interval(secs => "user_sessions"."idle_timeout_seconds") > $1"#,
+            [now],
+        ))
+}
+
+/// The caller behind `token`: a live session of an active user; else `None`.
 pub async fn resolve_token(
     conn: &impl ConnectionTrait,
     token: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<Viewer>, DbErr> {
-    let now = Utc::now();
     let found = user_sessions::Entity::find()
         .filter(user_sessions::Column::SessionToken.eq(token::hash(token)))
-        .filter(user_sessions::Column::IsActive.eq(true))
-        .filter(user_sessions::Column::ExpiresAt.gt(now))
+        .filter(live_at(now))
         .find_also_related(users::Entity)
         .filter(users::Column::IsActive.eq(true))
         .one(conn)
@@ -55,14 +83,37 @@ pub async fn resolve_token(
     };
     if now.signed_duration_since(session.last_activity) >= ACTIVITY_RESOLUTION {
         user_sessions::Entity::update_many()
-            .col_expr(
-                user_sessions::Column::LastActivity,
-                sea_orm::sea_query::Expr::value(now),
-            )
+            .col_expr(user_sessions::Column::LastActivity, Expr::value(now))
             .filter(user_sessions::Column::Id.eq(session.id))
             .exec(conn)
             .await?;
         session.last_activity = now.into();
     }
     Ok(Some(Viewer { user, session }))
+}
+
+/// Which of a user's sessions to revoke.
+pub enum Revoke {
+    One(i32),
+    AllBut(i32),
+    All,
+}
+
+/// Ends sessions of `user_id` at once; returns how many were live. Another user's session id
+/// matches nothing.
+pub async fn revoke_sessions(
+    conn: &impl ConnectionTrait,
+    user_id: i32,
+    which: Revoke,
+) -> Result<u64, DbErr> {
+    let mut update = user_sessions::Entity::update_many()
+        .col_expr(user_sessions::Column::IsActive, Expr::value(false))
+        .filter(user_sessions::Column::UserId.eq(user_id))
+        .filter(user_sessions::Column::IsActive.eq(true));
+    update = match which {
+        Revoke::One(id) => update.filter(user_sessions::Column::Id.eq(id)),
+        Revoke::AllBut(id) => update.filter(user_sessions::Column::Id.ne(id)),
+        Revoke::All => update,
+    };
+    Ok(update.exec(conn).await?.rows_affected)
 }

@@ -7,33 +7,94 @@ use entity::user_sessions;
 use crate::context::optional_viewer;
 
 /// A device signed in to the account.
-pub struct UserSession(pub user_sessions::Model);
+pub struct UserSession {
+    row: user_sessions::Model,
+    /// Opened by the request being answered (sign-in), so current although the request
+    /// itself came without a token.
+    opened_now: bool,
+}
+
+impl UserSession {
+    pub fn new(row: user_sessions::Model) -> Self {
+        Self {
+            row,
+            opened_now: false,
+        }
+    }
+
+    pub fn opened_now(row: user_sessions::Model) -> Self {
+        Self {
+            row,
+            opened_now: true,
+        }
+    }
+}
 
 #[Object]
 impl UserSession {
     async fn id(&self) -> ID {
-        ID::from(self.0.id.to_string())
+        ID::from(self.row.id.to_string())
     }
     /// What the client said about the device when signing in (name, platform, app version).
     async fn device_info(&self) -> Json<serde_json::Value> {
-        Json(self.0.device_info.clone())
+        Json(self.row.device_info.clone())
     }
     /// The address the session was opened from, when known.
     async fn ip_address(&self) -> Option<String> {
-        self.0.ip_address.map(|ip| ip.ip().to_string())
+        self.row.ip_address.map(|ip| ip.ip().to_string())
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.to_utc()
+        self.row.created_at.to_utc()
     }
     /// Last request made with this session (refreshed at most once a minute).
     async fn last_activity(&self) -> DateTime<Utc> {
-        self.0.last_activity.to_utc()
+        self.row.last_activity.to_utc()
     }
     async fn expires_at(&self) -> DateTime<Utc> {
-        self.0.expires_at.to_utc()
+        self.row.expires_at.to_utc()
     }
     /// Whether this is the session making the current request.
     async fn is_current(&self, ctx: &Context<'_>) -> bool {
-        optional_viewer(ctx).is_some_and(|v| v.session.id == self.0.id)
+        self.opened_now || optional_viewer(ctx).is_some_and(|v| v.session.id == self.row.id)
+    }
+}
+
+/// The device a sign-in comes from.
+#[derive(async_graphql::InputObject, Default)]
+pub struct DeviceInput {
+    /// What the client says about itself (name, platform, app version): a JSON object of at
+    /// most 1 KiB. The server adds the user agent.
+    pub info: Option<Json<serde_json::Value>>,
+    /// Keep this device signed in longer (30 days, 7 days idle) instead of 12 hours, 30
+    /// minutes idle.
+    #[graphql(default)]
+    pub remember_device: bool,
+}
+
+impl DeviceInput {
+    pub fn into_device(self) -> crate::auth::accounts::Device {
+        crate::auth::accounts::Device {
+            info: self.info.map(|j| j.0),
+            remember: self.remember_device,
+        }
+    }
+}
+
+/// A new signed-in session.
+#[derive(async_graphql::SimpleObject)]
+pub struct AuthPayload {
+    /// The bearer token for `Authorization: Bearer <token>`. Shown once; store it safely.
+    pub token: String,
+    pub user: crate::users::types::User,
+    pub session: UserSession,
+}
+
+impl From<crate::auth::accounts::SignedIn> for AuthPayload {
+    fn from(signed_in: crate::auth::accounts::SignedIn) -> Self {
+        Self {
+            token: signed_in.token,
+            user: crate::users::types::User(signed_in.user),
+            session: UserSession::opened_now(signed_in.session),
+        }
     }
 }

@@ -13,6 +13,8 @@
 //!
 //! Every error carries `extensions.code` (see `error::finalize_errors`).
 
+use std::net::IpAddr;
+
 use actix_web::{
     HttpMessage, HttpRequest, HttpResponse,
     http::{StatusCode, header},
@@ -32,7 +34,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::{
     auth::{service::resolve_token, token},
-    context::MaybeViewer,
+    context::{ClientInfo, MaybeViewer},
     error::{self, code},
     schema,
     startup::AppState,
@@ -212,7 +214,14 @@ async fn execute(
             );
         }
     };
-    let request = schema::prepare_request(request, &state.db, viewer);
+    let now = state.services.clock.now();
+    let request = schema::prepare_request(
+        request,
+        &state.db,
+        now,
+        viewer,
+        client_info(req, &state.settings.trusted_proxies),
+    );
     let mut response = state.schema.execute(request).await;
     error::finalize_errors(&mut response.errors);
     let request_failed = response.data == async_graphql::Value::Null
@@ -235,9 +244,35 @@ async fn viewer(req: &HttpRequest, state: &AppState) -> Result<MaybeViewer, sea_
         .and_then(|v| v.to_str().ok())
         .and_then(token::from_authorization);
     match token {
-        Some(token) => Ok(MaybeViewer(resolve_token(&state.db, token).await?)),
+        Some(token) => Ok(MaybeViewer(
+            resolve_token(&state.db, token, state.services.clock.now()).await?,
+        )),
         None => Ok(MaybeViewer(None)),
     }
+}
+
+/// The client's address: the peer, or, when the peer is a trusted proxy, the nearest address
+/// in `X-Forwarded-For` that is not itself a trusted proxy. And the user agent, bounded.
+fn client_info(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> ClientInfo {
+    let peer = req.peer_addr().map(|addr| addr.ip());
+    let ip = match peer {
+        Some(peer) if trusted_proxies.contains(&peer) => req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+            .rev()
+            .find(|ip| !trusted_proxies.contains(ip))
+            .or(Some(peer)),
+        other => other,
+    };
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(256).collect());
+    ClientInfo { ip, user_agent }
 }
 
 fn body_of(response: &Response, with_data: bool) -> Json {

@@ -1,4 +1,7 @@
-//! Accounts: the `me` query and the User type with its batched relations.
+//! Accounts: the `me` query, the User type with its batched relations, and the profile.
 
+pub mod mutation;
 pub mod query;
+pub mod service;
 pub mod types;
+pub mod validate;

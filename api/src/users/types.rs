@@ -10,6 +10,7 @@ use crate::{
     assessments::{loaders::AssessmentsByUserId, types::HealthAssessment},
     auth::{loaders::SessionsByUserId, types::UserSession},
     chat::{loaders::ChatSessionsByUserId, types::ChatSession},
+    enums::Gender,
     error::AppError,
     pagination::{Page, PageArgs, load_page},
     reports::{loaders::ReportsByUserId, types::MedicalReport},
@@ -37,8 +38,8 @@ impl User {
     async fn date_of_birth(&self) -> Option<NaiveDate> {
         self.0.date_of_birth
     }
-    async fn gender(&self) -> Option<&str> {
-        self.0.gender.as_deref()
+    async fn gender(&self) -> Result<Option<Gender>, AppError> {
+        self.0.gender.as_deref().map(Gender::from_db).transpose()
     }
     async fn phone_number(&self) -> Option<&str> {
         self.0.phone_number.as_deref()
@@ -109,7 +110,7 @@ impl User {
         last: Option<i32>,
     ) -> Result<Page<UserSession>, AppError> {
         let args = PageArgs::parse(after, before, first, last)?;
-        load_page::<SessionsByUserId, _>(ctx, self.0.id, args, |m| Ok(UserSession(m))).await
+        load_page::<SessionsByUserId, _>(ctx, self.0.id, args, |m| Ok(UserSession::new(m))).await
     }
 
     /// App settings, most recently created first.

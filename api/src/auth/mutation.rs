@@ -1,0 +1,303 @@
+//! Account mutations. Each parses its input and calls `accounts`; the rules live there.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::NaiveDate;
+
+use super::{
+    accounts::{self, Env, Registration},
+    service::Revoke,
+    types::{AuthPayload, DeviceInput},
+};
+use crate::{
+    context::{client, db, optional_viewer, services, viewer},
+    enums::{Gender, OtpPurpose},
+    error::AppError,
+    users::types::User,
+};
+
+fn env<'a>(ctx: &Context<'a>) -> Env<'a> {
+    Env {
+        db: db(ctx),
+        services: services(ctx),
+        client: client(ctx),
+    }
+}
+
+#[derive(InputObject)]
+pub struct RequestEmailOtpInput {
+    pub email: String,
+    pub purpose: OtpPurpose,
+}
+
+/// The same answer whether or not the address has an account.
+#[derive(SimpleObject)]
+pub struct RequestEmailOtpPayload {
+    /// How long a mailed code stays valid.
+    pub code_expires_in_seconds: i64,
+    /// When another code may be asked for.
+    pub retry_after_seconds: i64,
+}
+
+#[derive(InputObject)]
+pub struct RegisterInput {
+    pub email: String,
+    /// The six-digit code mailed for REGISTRATION.
+    pub code: String,
+    /// 8 to 128 characters, not easily guessed.
+    pub password: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    pub gender: Option<Gender>,
+    /// International E.164 form, e.g. +4915112345678.
+    pub phone_number: Option<String>,
+    pub device: Option<DeviceInput>,
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+    pub device: Option<DeviceInput>,
+}
+
+#[derive(InputObject)]
+pub struct LoginWithOtpInput {
+    pub email: String,
+    /// The six-digit code mailed for LOGIN.
+    pub code: String,
+    pub device: Option<DeviceInput>,
+}
+
+#[derive(InputObject)]
+pub struct ResetPasswordInput {
+    /// The token from the reset mail.
+    pub token: String,
+    pub new_password: String,
+}
+
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(InputObject)]
+pub struct ChangeEmailInput {
+    pub new_email: String,
+    /// The six-digit code mailed to the new address for EMAIL_CHANGE.
+    pub code: String,
+    /// The current password, to re-authenticate.
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct DeleteAccountInput {
+    pub password: String,
+}
+
+/// How many sessions a mutation ended.
+#[derive(SimpleObject)]
+pub struct RevokeSessionsPayload {
+    pub revoked_count: i32,
+}
+
+impl From<u64> for RevokeSessionsPayload {
+    fn from(count: u64) -> Self {
+        Self {
+            revoked_count: i32::try_from(count).unwrap_or(i32::MAX),
+        }
+    }
+}
+
+/// Done; nothing more to say (the answer is the same whether or not an account exists).
+#[derive(SimpleObject)]
+pub struct AcceptedPayload {
+    pub accepted: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct ChangeEmailPayload {
+    pub user: User,
+}
+
+#[derive(Default)]
+pub struct AuthMutation;
+
+#[Object]
+impl AuthMutation {
+    /// Mails a six-digit code for REGISTRATION, LOGIN or EMAIL_CHANGE (signed in; the code
+    /// goes to the new address). Answers the same whether or not the address has an account;
+    /// RATE_LIMITED with `retryAfterSeconds` when asked too often.
+    async fn request_email_otp(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestEmailOtpInput,
+    ) -> Result<RequestEmailOtpPayload, AppError> {
+        let sent = accounts::request_email_otp(
+            &env(ctx),
+            &input.email,
+            input.purpose,
+            optional_viewer(ctx),
+        )
+        .await?;
+        Ok(RequestEmailOtpPayload {
+            code_expires_in_seconds: sent.expires_in.num_seconds(),
+            retry_after_seconds: sent.resend_after.num_seconds(),
+        })
+    }
+
+    /// Creates a verified account with a REGISTRATION code and signs it in.
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterInput,
+    ) -> Result<AuthPayload, AppError> {
+        let registration = Registration {
+            email: input.email,
+            code: input.code,
+            password: input.password,
+            first_name: input.first_name,
+            last_name: input.last_name,
+            date_of_birth: input.date_of_birth,
+            gender: input.gender,
+            phone_number: input.phone_number,
+        };
+        Ok(accounts::register(
+            &env(ctx),
+            registration,
+            input.device.unwrap_or_default().into_device(),
+        )
+        .await?
+        .into())
+    }
+
+    /// Signs in with email and password. One generic error for every failure.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload, AppError> {
+        Ok(accounts::login(
+            &env(ctx),
+            &input.email,
+            &input.password,
+            input.device.unwrap_or_default().into_device(),
+        )
+        .await?
+        .into())
+    }
+
+    /// Signs in with a LOGIN code instead of a password.
+    async fn login_with_otp(
+        &self,
+        ctx: &Context<'_>,
+        input: LoginWithOtpInput,
+    ) -> Result<AuthPayload, AppError> {
+        Ok(accounts::login_with_otp(
+            &env(ctx),
+            &input.email,
+            &input.code,
+            input.device.unwrap_or_default().into_device(),
+        )
+        .await?
+        .into())
+    }
+
+    /// Ends the session of this request.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<RevokeSessionsPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        Ok(
+            accounts::revoke(&env(ctx), viewer, Revoke::One(viewer.session.id))
+                .await?
+                .into(),
+        )
+    }
+
+    /// Ends one of the caller's sessions (another device). NOT_FOUND for any other id.
+    async fn revoke_session(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<RevokeSessionsPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
+        Ok(accounts::revoke(&env(ctx), viewer, Revoke::One(id))
+            .await?
+            .into())
+    }
+
+    /// Ends every session of the caller except this one.
+    async fn revoke_other_sessions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<RevokeSessionsPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        Ok(
+            accounts::revoke(&env(ctx), viewer, Revoke::AllBut(viewer.session.id))
+                .await?
+                .into(),
+        )
+    }
+
+    /// Mails a reset token when the address has an account. Same answer either way.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+    ) -> Result<AcceptedPayload, AppError> {
+        accounts::request_password_reset(&env(ctx), &email).await?;
+        Ok(AcceptedPayload { accepted: true })
+    }
+
+    /// Sets a new password with a mailed token. Ends every session; does not sign in.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> Result<AcceptedPayload, AppError> {
+        accounts::reset_password(&env(ctx), &input.token, &input.new_password).await?;
+        Ok(AcceptedPayload { accepted: true })
+    }
+
+    /// Changes the caller's password; ends every other session.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> Result<RevokeSessionsPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        Ok(accounts::change_password(
+            &env(ctx),
+            viewer,
+            &input.current_password,
+            &input.new_password,
+        )
+        .await?
+        .into())
+    }
+
+    /// Moves the account to a new address, proven by its EMAIL_CHANGE code and the password.
+    async fn change_email(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeEmailInput,
+    ) -> Result<ChangeEmailPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        let user = accounts::change_email(
+            &env(ctx),
+            viewer,
+            &input.new_email,
+            &input.code,
+            &input.password,
+        )
+        .await?;
+        Ok(ChangeEmailPayload { user: User(user) })
+    }
+
+    /// Deletes the caller's account and everything of theirs. Cannot be undone.
+    async fn delete_account(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteAccountInput,
+    ) -> Result<AcceptedPayload, AppError> {
+        accounts::delete_account(&env(ctx), viewer(ctx)?, &input.password).await?;
+        Ok(AcceptedPayload { accepted: true })
+    }
+}

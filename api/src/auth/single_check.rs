@@ -1,0 +1,88 @@
+//! One request, one guess: an operation that calls a code- or password-checking mutation
+//! more than once (through aliases or fragments) is refused before anything runs, so a
+//! single request cannot multiply guesses. Batched requests are not accepted at all.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    ServerError, ServerResult, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
+};
+
+/// Mutations that check a secret or send one.
+const GUARDED: &[&str] = &[
+    "requestEmailOtp",
+    "register",
+    "login",
+    "loginWithOtp",
+    "requestPasswordReset",
+    "resetPassword",
+    "changePassword",
+    "changeEmail",
+    "deleteAccount",
+];
+
+pub struct SingleSecretCheck;
+
+impl ExtensionFactory for SingleSecretCheck {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(SingleSecretCheckExtension)
+    }
+}
+
+struct SingleSecretCheckExtension;
+
+#[async_trait::async_trait]
+impl Extension for SingleSecretCheckExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        for (_, operation) in document.operations.iter() {
+            if operation.node.ty == OperationType::Mutation
+                && guarded_calls(&document, &operation.node.selection_set.node, 0) > 1
+            {
+                return Err(ServerError::new(
+                    "an operation may call at most one sign-in, code or password mutation",
+                    Some(operation.pos),
+                ));
+            }
+        }
+        Ok(document)
+    }
+}
+
+/// Counts guarded root fields, looking through fragments (depth-bounded against cycles,
+/// which validation rejects anyway).
+fn guarded_calls(
+    document: &ExecutableDocument,
+    selection_set: &SelectionSet,
+    depth: usize,
+) -> usize {
+    if depth > 8 {
+        return usize::MAX;
+    }
+    selection_set
+        .items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => {
+                usize::from(GUARDED.contains(&field.node.name.node.as_str()))
+            }
+            Selection::InlineFragment(fragment) => {
+                guarded_calls(document, &fragment.node.selection_set.node, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(0, |f| {
+                    guarded_calls(document, &f.node.selection_set.node, depth + 1)
+                }),
+        })
+        .fold(0, usize::saturating_add)
+}

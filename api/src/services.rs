@@ -1,0 +1,102 @@
+//! What domain services need besides the database: the clock, mail, keys and policies.
+//! Built once at start-up (`AppServices::from_settings`), shared by every request.
+
+use std::{path::Path, sync::Arc};
+
+use chrono::Duration;
+use lettre::message::Mailbox;
+
+use crate::{
+    auth::{otp::OtpKey, password},
+    clock::{SharedClock, SystemClock},
+    config::Settings,
+    error::BoxError,
+    mail::{OutboxMailer, SharedMailer, SmtpMailer},
+};
+
+/// How long sessions live. ASVS level 2 defaults: 12 h absolute, 30 min idle; a remembered
+/// device: 30 days absolute, 7 days idle.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    pub ttl: Duration,
+    pub idle: Duration,
+    pub remembered_ttl: Duration,
+    pub remembered_idle: Duration,
+}
+
+impl SessionPolicy {
+    /// (absolute lifetime, idle timeout) for a new session.
+    pub fn for_device(&self, remember: bool) -> (Duration, Duration) {
+        if remember {
+            (self.remembered_ttl, self.remembered_idle)
+        } else {
+            (self.ttl, self.idle)
+        }
+    }
+}
+
+pub struct AppServices {
+    pub clock: SharedClock,
+    pub mailer: SharedMailer,
+    pub mail_from: Mailbox,
+    pub otp_key: OtpKey,
+    pub sessions: SessionPolicy,
+    pub password_reset_url: Option<String>,
+    /// A real argon2id hash of a random password: sign-in for an unknown email verifies
+    /// against it, so it costs the same time as a wrong password.
+    pub dummy_password_hash: String,
+}
+
+pub type SharedServices = Arc<AppServices>;
+
+impl AppServices {
+    pub fn from_settings(
+        settings: &Settings,
+        clock: Option<SharedClock>,
+    ) -> Result<Self, BoxError> {
+        let mailer: SharedMailer = match &settings.smtp_url {
+            Some(url) => Arc::new(SmtpMailer::from_url(url)?),
+            None => {
+                let outbox = settings.data_dir.join("outbox");
+                tracing::info!(outbox = %outbox.display(), "no SMTP_URL: mail is written to the outbox folder");
+                Arc::new(OutboxMailer::new(outbox)?)
+            }
+        };
+        let otp_key = match &settings.otp_secret {
+            Some(hex_key) => OtpKey::from_hex(hex_key)?,
+            None => load_or_create_key(&settings.data_dir.join("otp-secret"))?,
+        };
+        Ok(Self {
+            clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            mailer,
+            mail_from: settings.mail_from.parse()?,
+            otp_key,
+            sessions: SessionPolicy {
+                ttl: Duration::hours(settings.session_ttl_hours.into()),
+                idle: Duration::minutes(settings.session_idle_minutes.into()),
+                remembered_ttl: Duration::days(settings.remembered_session_ttl_days.into()),
+                remembered_idle: Duration::days(settings.remembered_session_idle_days.into()),
+            },
+            password_reset_url: settings.password_reset_url.clone(),
+            dummy_password_hash: password::hash_blocking(&crate::auth::token::generate())?,
+        })
+    }
+}
+
+/// The local OTP key: read from `path`, or generated there (mode 0600) on first run.
+fn load_or_create_key(path: &Path) -> Result<OtpKey, BoxError> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        return Ok(OtpKey::from_hex(&existing)?);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let key = OtpKey::generate();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(path)?, key.to_hex().as_bytes())?;
+    tracing::info!(path = %path.display(), "generated the one-time-code key");
+    Ok(key)
+}
