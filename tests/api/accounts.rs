@@ -677,6 +677,8 @@ async fn changing_the_password_keeps_only_this_session() {
         Value::Null
     );
     ok(&login(&app, email, NEW_PASSWORD).await);
+    let notice = app.mail.wait_for(email, 2).await;
+    assert_eq!(notice.subject(), "Your Echo Health password was changed");
 }
 
 #[tokio::test]
@@ -831,4 +833,76 @@ async fn deleting_the_account_removes_everything_and_needs_the_password() {
         "staying@example.com"
     );
     assert_eq!(count(&app, &format!("SELECT count(*) FROM audit_events WHERE event_type = 'account_deleted' AND details->>'user_id' = '{id}'")).await, 1);
+}
+
+#[tokio::test]
+async fn sign_in_failures_and_mail_requests_are_throttled_per_client_address() {
+    let app = spawn_app().await;
+    for n in 0..20 {
+        let response = login(
+            &app,
+            &format!("guess{n}@example.com"),
+            "some password guess",
+        )
+        .await;
+        assert_eq!(response.error_codes(), ["UNAUTHENTICATED"], "attempt {n}");
+    }
+    let response = login(&app, "fresh@example.com", "some password guess").await;
+    assert_eq!(
+        response.error_codes(),
+        ["RATE_LIMITED"],
+        "the 21st failure from one address in 15 minutes"
+    );
+
+    for n in 0..30 {
+        ok(&request_code(&app, &format!("new{n}@example.com"), "REGISTRATION").await);
+    }
+    let response = request_code(&app, "one-more@example.com", "REGISTRATION").await;
+    assert_eq!(
+        response.error_codes(),
+        ["RATE_LIMITED"],
+        "the 31st mail from one address in an hour"
+    );
+    assert_eq!(app.mail.settled_count("one-more@example.com").await, 0);
+}
+
+#[tokio::test]
+async fn the_client_address_comes_from_a_trusted_proxy_only() {
+    let forwarded = |app: &TestApp, token: Option<&str>| {
+        let mut request = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", "198.51.100.9, 203.0.113.7")
+            .header("user-agent", "EchoHealth/1.0 (test)")
+            .body(json!({ "query": "{ currentSession { ipAddress deviceInfo } }" }).to_string());
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request
+    };
+    let direct = spawn_app().await;
+    let token = sign_up(&direct, "direct@example.com").await;
+    let seen = tests::read_gql(forwarded(&direct, Some(&token)).send().await.unwrap()).await;
+    assert_eq!(
+        ok(&seen)["currentSession"]["ipAddress"],
+        "127.0.0.1",
+        "X-Forwarded-For from an untrusted peer is ignored"
+    );
+
+    let proxied =
+        tests::spawn_app_with(|s| s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let code = mailed_code(&proxied, "proxied@example.com", "REGISTRATION", 1).await;
+    let body =
+        json!({ "query": REGISTER, "variables": registration("proxied@example.com", &code) })
+            .to_string();
+    let response = forwarded(&proxied, None).body(body).send().await.unwrap();
+    let registered = tests::read_gql(response).await;
+    let session = &ok(&registered)["register"]["session"];
+    assert_eq!(
+        session["ipAddress"], "203.0.113.7",
+        "the nearest address in front of the trusted proxy"
+    );
+    assert_eq!(session["deviceInfo"]["userAgent"], "EchoHealth/1.0 (test)");
+    assert_eq!(session["deviceInfo"]["name"], "Ada's phone");
 }
