@@ -123,6 +123,15 @@ fn invalid_code() -> AppError {
     )
 }
 
+/// An address taken between code and use answers like any code that does not fit, so the
+/// answer does not tell that the address has an account.
+fn taken_as_invalid_code(err: sea_orm::DbErr) -> AppError {
+    match AppError::from(err) {
+        AppError::Conflict(_) => invalid_code(),
+        other => other,
+    }
+}
+
 /// Checks the device input and adds what the server knows (user agent).
 fn device_info(device: &Device, client: &ClientInfo) -> Result<serde_json::Value, AppError> {
     let mut info = match &device.info {
@@ -237,6 +246,22 @@ async fn check_password(
     }
     record_sign_in_failure(env, email, user).await?;
     Err(AppError::InvalidCredentials)
+}
+
+/// Re-authentication of a signed-in person by password: a wrong one counts as a sign-in
+/// failure and is reported against `field`.
+async fn reauthenticate(
+    env: &Env<'_>,
+    user: &users::Model,
+    password: &str,
+    field: &str,
+) -> Result<(), AppError> {
+    check_password(env, &user.email, password, Some(user))
+        .await
+        .map_err(|err| match err {
+            AppError::InvalidCredentials => AppError::bad_input(field, "the password is not right"),
+            other => other,
+        })
 }
 
 // ---- one-time codes ------------------------------------------------------------------------
@@ -421,10 +446,7 @@ pub async fn register(
     .insert(env.db)
     .await
     // Taken in the meantime: answer as for any code that does not fit.
-    .map_err(|err| match AppError::from(err) {
-        AppError::Conflict(_) => invalid_code(),
-        other => other,
-    })?;
+    .map_err(taken_as_invalid_code)?;
     env.audit(env.own_event(AuditEventType::AccountRegistered, user.id))
         .await?;
     sign_in(env, user, &device, info).await
@@ -595,14 +617,7 @@ pub async fn change_password(
     new_password: &str,
 ) -> Result<u64, AppError> {
     let user = &viewer.user;
-    check_password(env, &user.email, current, Some(user))
-        .await
-        .map_err(|err| match err {
-            AppError::InvalidCredentials => {
-                AppError::bad_input("currentPassword", "the current password is not right")
-            }
-            other => other,
-        })?;
+    reauthenticate(env, user, current, "currentPassword").await?;
     password::check_strength(
         "newPassword",
         new_password,
@@ -638,24 +653,14 @@ pub async fn change_email(
 ) -> Result<users::Model, AppError> {
     let new_email = validate::email("newEmail", raw_new_email)?;
     let user = &viewer.user;
-    check_password(env, &user.email, current_password, Some(user))
-        .await
-        .map_err(|err| match err {
-            AppError::InvalidCredentials => {
-                AppError::bad_input("password", "the password is not right")
-            }
-            other => other,
-        })?;
+    reauthenticate(env, user, current_password, "password").await?;
     consume_code(env, &new_email, OtpPurpose::EmailChange, code).await?;
     let mut account: users::ActiveModel = user.clone().into();
     account.email = Set(new_email.clone());
     let updated = account
         .update(env.db)
         .await
-        .map_err(|err| match AppError::from(err) {
-            AppError::Conflict(_) => invalid_code(),
-            other => other,
-        })?;
+        .map_err(taken_as_invalid_code)?;
     env.audit(env.own_event(AuditEventType::EmailChanged, user.id))
         .await?;
     env.mail(
@@ -675,14 +680,7 @@ pub async fn delete_account(
     password: &str,
 ) -> Result<(), AppError> {
     let user = &viewer.user;
-    check_password(env, &user.email, password, Some(user))
-        .await
-        .map_err(|err| match err {
-            AppError::InvalidCredentials => {
-                AppError::bad_input("password", "the password is not right")
-            }
-            other => other,
-        })?;
+    reauthenticate(env, user, password, "password").await?;
     let txn = env.db.begin().await?;
     users::Entity::delete_by_id(user.id).exec(&txn).await?;
     // The user row is gone, so the event keeps the number, not a reference.
