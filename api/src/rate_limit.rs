@@ -55,13 +55,13 @@ pub async fn check(
     Ok(())
 }
 
-/// Counts one event, and forgets this bucket's events older than a day.
+/// Counts one event, and forgets this bucket's events older than a day; returns the event id.
 pub async fn record(
     conn: &impl ConnectionTrait,
     bucket: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    rate_limit_events::ActiveModel {
+) -> Result<i64, DbErr> {
+    let event = rate_limit_events::ActiveModel {
         bucket: Set(bucket.to_owned()),
         created_at: Set(now.into()),
         ..Default::default()
@@ -73,17 +73,26 @@ pub async fn record(
         .filter(rate_limit_events::Column::CreatedAt.lt(now - Duration::days(1)))
         .exec(conn)
         .await?;
+    Ok(event.id)
+}
+
+/// Takes back counted events (an attempt that turned out to succeed).
+pub async fn forget(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<(), DbErr> {
+    rate_limit_events::Entity::delete_many()
+        .filter(rate_limit_events::Column::Id.is_in(ids.iter().copied()))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
 /// Checks and counts one event atomically: concurrent requests on any replica serialise on
-/// the bucket, so a burst cannot slip past the limit.
+/// the bucket, so a burst cannot slip past the limit. Returns the counted event's id.
 pub async fn hit(
     db: &impl TransactionTrait,
     bucket: &str,
     rules: &[Rule],
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<i64, AppError> {
     let txn = db.begin().await?;
     txn.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
@@ -92,7 +101,7 @@ pub async fn hit(
     ))
     .await?;
     check(&txn, bucket, rules, now).await?;
-    record(&txn, bucket, now).await?;
+    let id = record(&txn, bucket, now).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(id)
 }

@@ -906,3 +906,36 @@ async fn the_client_address_comes_from_a_trusted_proxy_only() {
     assert_eq!(session["deviceInfo"]["userAgent"], "EchoHealth/1.0 (test)");
     assert_eq!(session["deviceInfo"]["name"], "Ada's phone");
 }
+
+#[tokio::test]
+async fn parallel_guesses_cannot_slip_past_the_sign_in_limit() {
+    let app = spawn_app().await;
+    let email = "parallel@example.com";
+    sign_up(&app, email).await;
+    let guesses = (0..15).map(|n| {
+        let app = &app;
+        async move {
+            login(app, email, &format!("parallel guess number {n}"))
+                .await
+                .error_codes()
+        }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let refused = answers
+        .iter()
+        .filter(|codes| codes.as_slice() == ["UNAUTHENTICATED"])
+        .count();
+    let limited = answers
+        .iter()
+        .filter(|codes| codes.as_slice() == ["RATE_LIMITED"])
+        .count();
+    assert_eq!((refused, limited), (5, 10), "{answers:?}");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM audit_events WHERE event_type = 'sign_in_failed'"
+        )
+        .await,
+        5
+    );
+}

@@ -201,22 +201,24 @@ fn failure_buckets(env: &Env<'_>, email: &str) -> Vec<(String, &'static [Rule])>
     buckets
 }
 
-/// RATE_LIMITED while too many recent sign-in failures stand against the account or address.
-async fn ensure_sign_in_allowed(env: &Env<'_>, email: &str) -> Result<(), AppError> {
+/// Takes a sign-in attempt slot on the account and on the client address (RATE_LIMITED when
+/// either is full). Slots are taken before the secret is checked, atomically, so parallel
+/// guesses cannot all slip past a limit; a successful attempt gives its slots back, so only
+/// failures count.
+async fn take_sign_in_slots(env: &Env<'_>, email: &str) -> Result<Vec<i64>, AppError> {
+    let mut slots = Vec::new();
     for (bucket, rules) in failure_buckets(env, email) {
-        rate_limit::check(env.db, &bucket, rules, env.now()).await?;
+        slots.push(rate_limit::hit(env.db, &bucket, rules, env.now()).await?);
     }
+    Ok(slots)
+}
+
+async fn sign_in_succeeded(env: &Env<'_>, slots: &[i64]) -> Result<(), AppError> {
+    rate_limit::forget(env.db, slots).await?;
     Ok(())
 }
 
-async fn record_sign_in_failure(
-    env: &Env<'_>,
-    email: &str,
-    user: Option<&users::Model>,
-) -> Result<(), AppError> {
-    for (bucket, _) in failure_buckets(env, email) {
-        rate_limit::record(env.db, &bucket, env.now()).await?;
-    }
+async fn sign_in_failed(env: &Env<'_>, user: Option<&users::Model>) -> Result<(), AppError> {
     let event = AuditEvent {
         event: AuditEventType::SignInFailed,
         actor: None,
@@ -228,23 +230,23 @@ async fn record_sign_in_failure(
 }
 
 /// Verifies `password` for the account at `email` (or a dummy hash when there is none or it
-/// is deactivated, to take the same time); counts failures.
+/// is deactivated, to take the same time). Failures count against the sign-in limits.
 async fn check_password(
     env: &Env<'_>,
     email: &str,
     password: &str,
     user: Option<&users::Model>,
 ) -> Result<(), AppError> {
-    ensure_sign_in_allowed(env, email).await?;
+    let slots = take_sign_in_slots(env, email).await?;
     let usable = user.filter(|u| u.is_active);
     let hash = usable.map_or(env.services.dummy_password_hash.as_str(), |u| {
         u.password_hash.as_str()
     });
     let matches = password::verify(password, hash).await?;
     if matches && usable.is_some() {
-        return Ok(());
+        return sign_in_succeeded(env, &slots).await;
     }
-    record_sign_in_failure(env, email, user).await?;
+    sign_in_failed(env, user).await?;
     Err(AppError::InvalidCredentials)
 }
 
@@ -270,7 +272,8 @@ async fn throttle_send(env: &Env<'_>, bucket: String) -> Result<(), AppError> {
     if let Some(ip) = env.client.ip {
         rate_limit::hit(env.db, &format!("send:ip:{ip}"), &SENDS_PER_IP, env.now()).await?;
     }
-    rate_limit::hit(env.db, &bucket, &SENDS_PER_ADDRESS, env.now()).await
+    rate_limit::hit(env.db, &bucket, &SENDS_PER_ADDRESS, env.now()).await?;
+    Ok(())
 }
 
 /// Issues a new code for (email, purpose), killing older ones; returns the code to mail.
@@ -474,12 +477,13 @@ pub async fn login_with_otp(
 ) -> Result<SignedIn, AppError> {
     let email = validate::email("email", raw_email)?;
     let info = device_info(&device, env.client)?;
-    ensure_sign_in_allowed(env, &email).await?;
+    let slots = take_sign_in_slots(env, &email).await?;
     let user = find_user(env, &email).await?.filter(|u| u.is_active);
     if let Err(err) = consume_code(env, &email, OtpPurpose::Login, code).await {
-        record_sign_in_failure(env, &email, user.as_ref()).await?;
+        sign_in_failed(env, user.as_ref()).await?;
         return Err(err);
     }
+    sign_in_succeeded(env, &slots).await?;
     let user = user.ok_or_else(invalid_code)?;
     sign_in(env, user, &device, info).await
 }
