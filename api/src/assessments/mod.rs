@@ -1,4 +1,5 @@
 //! Health assessments computed from validated clinical instruments.
 
+pub mod engine;
 pub mod loaders;
 pub mod types;
