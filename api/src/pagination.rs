@@ -61,6 +61,69 @@ pub struct PageArgs {
     after: Option<SortKey>,
     before: Option<SortKey>,
     take: Take,
+    filters: Vec<Filter>,
+}
+
+/// A condition a client chose for one list (`type`, `from`, `to`). The column is a constant of
+/// the code; the value is bound as a parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Filter {
+    column: &'static str,
+    op: FilterOp,
+    value: FilterValue,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum FilterOp {
+    Equals,
+    AtOrAfter,
+    Before,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum FilterValue {
+    Text(String),
+    Time(DateTime<Utc>),
+}
+
+impl Filter {
+    pub fn equals(column: &'static str, value: impl Into<String>) -> Self {
+        Self {
+            column,
+            op: FilterOp::Equals,
+            value: FilterValue::Text(value.into()),
+        }
+    }
+    pub fn at_or_after(column: &'static str, at: DateTime<Utc>) -> Self {
+        Self {
+            column,
+            op: FilterOp::AtOrAfter,
+            value: FilterValue::Time(at),
+        }
+    }
+    pub fn before(column: &'static str, at: DateTime<Utc>) -> Self {
+        Self {
+            column,
+            op: FilterOp::Before,
+            value: FilterValue::Time(at),
+        }
+    }
+}
+
+/// Appends ` AND t.<column> <op> $n` for each filter, binding its value.
+fn push_filters(filters: &[Filter], values: &mut Vec<Value>, sql: &mut String) {
+    for filter in filters {
+        values.push(match &filter.value {
+            FilterValue::Text(text) => text.clone().into(),
+            FilterValue::Time(at) => (*at).into(),
+        });
+        let op = match filter.op {
+            FilterOp::Equals => "=",
+            FilterOp::AtOrAfter => ">=",
+            FilterOp::Before => "<",
+        };
+        sql.push_str(&format!(" AND t.{} {op} ${}", filter.column, values.len()));
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -108,7 +171,14 @@ impl PageArgs {
                 .map(|c| decode_cursor(c).ok_or_else(|| invalid_cursor("before")))
                 .transpose()?,
             take,
+            filters: Vec::new(),
         })
+    }
+
+    /// The same page of the list narrowed by `filters`.
+    pub fn with_filters(mut self, filters: Vec<Filter>) -> Self {
+        self.filters = filters;
+        self
     }
 }
 
@@ -161,8 +231,11 @@ where
         backward && has_more,
         !backward && has_more,
         TotalCount {
-            list: R::LIST,
-            parent_id,
+            key: CountKey {
+                list: R::LIST,
+                parent_id,
+                filters: args.filters.clone(),
+            },
         },
     );
     for row in rows {
@@ -174,8 +247,15 @@ where
 
 /// Extra connection field: how many items the whole list holds.
 pub struct TotalCount {
+    key: CountKey,
+}
+
+/// One parent's list, with the filters the client chose.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CountKey {
     list: ChildList,
     parent_id: i32,
+    filters: Vec<Filter>,
 }
 
 #[Object]
@@ -185,7 +265,7 @@ impl TotalCount {
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64, AppError> {
         let loader = ctx.data_unchecked::<DataLoader<CountLoader>>();
         let count = loader
-            .load_one((self.list, self.parent_id))
+            .load_one(self.key.clone())
             .await
             .map_err(|err| AppError::internal(err.to_string()))?;
         Ok(count.unwrap_or(0))
@@ -278,6 +358,7 @@ fn page_statement(
         filters.push_str(" AND ");
         filters.push_str(&bind_now(condition, now, &mut values));
     }
+    push_filters(&args.filters, &mut values, &mut filters);
     values.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
     let sql = format!(
         "SELECT * FROM (\
@@ -310,20 +391,20 @@ fn bind_now(condition: &str, now: DateTime<Utc>, values: &mut Vec<Value>) -> Str
     condition.replace("{now}", &format!("${}", values.len()))
 }
 
-impl Loader<(ChildList, i32)> for CountLoader {
+impl Loader<CountKey> for CountLoader {
     type Value = i64;
     type Error = Arc<DbErr>;
 
-    async fn load(
-        &self,
-        keys: &[(ChildList, i32)],
-    ) -> Result<HashMap<(ChildList, i32), i64>, Self::Error> {
-        let mut by_list: HashMap<ChildList, Vec<i32>> = HashMap::new();
-        for (list, parent) in keys {
-            by_list.entry(*list).or_default().push(*parent);
+    async fn load(&self, keys: &[CountKey]) -> Result<HashMap<CountKey, i64>, Self::Error> {
+        let mut by_list: HashMap<(ChildList, &[Filter]), Vec<i32>> = HashMap::new();
+        for key in keys {
+            by_list
+                .entry((key.list, &key.filters))
+                .or_default()
+                .push(key.parent_id);
         }
         let mut counts = HashMap::new();
-        for (list, parents) in by_list {
+        for ((list, filters), parents) in by_list {
             let ChildList {
                 table,
                 parent_column: fk,
@@ -331,17 +412,23 @@ impl Loader<(ChildList, i32)> for CountLoader {
                 ..
             } = list;
             let mut values: Vec<Value> = vec![parents.into()];
-            let extra = condition
+            let mut extra = condition
                 .map(|c| format!(" AND {}", bind_now(c, self.now, &mut values)))
                 .unwrap_or_default();
+            push_filters(filters, &mut values, &mut extra);
             let sql = format!(
                 "SELECT t.{fk} AS parent_id, count(*) AS total FROM {table} t \
                  WHERE t.{fk} = ANY($1){extra} GROUP BY t.{fk}"
             );
             let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
             for row in self.db.query_all_raw(statement).await? {
-                let parent: i32 = row.try_get("", "parent_id")?;
-                counts.insert((list, parent), row.try_get("", "total")?);
+                let parent_id: i32 = row.try_get("", "parent_id")?;
+                let key = CountKey {
+                    list,
+                    parent_id,
+                    filters: filters.to_vec(),
+                };
+                counts.insert(key, row.try_get("", "total")?);
             }
         }
         Ok(counts)

@@ -7,7 +7,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    assessments::loaders::AssessmentsByUserId,
+    assessments::{
+        graphql::{AssessmentsMutation, AssessmentsQuery},
+        loaders::AssessmentsByUserId,
+    },
     auth::{
         loaders::SessionsByUserId, mutation::AuthMutation, query::AuthQuery,
         single_check::SingleSecretCheck,
@@ -23,11 +26,11 @@ use crate::{
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(UsersQuery, AuthQuery);
+pub struct QueryRoot(UsersQuery, AuthQuery, AssessmentsQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AuthMutation, UsersMutation);
+pub struct MutationRoot(AuthMutation, UsersMutation, AssessmentsMutation);
 
 pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

@@ -1,5 +1,8 @@
 //! Health assessments computed from validated clinical instruments.
 
 pub mod engine;
+pub mod graphql;
+pub mod input;
 pub mod loaders;
+pub mod service;
 pub mod types;

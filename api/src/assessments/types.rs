@@ -28,6 +28,18 @@ impl TryFrom<health_assessments::Model> for HealthAssessment {
     }
 }
 
+impl HealthAssessment {
+    pub fn row(&self) -> &health_assessments::Model {
+        &self.row
+    }
+    pub fn level(&self) -> RiskLevel {
+        self.risk_level
+    }
+    pub fn probability_f64(&self) -> Option<f64> {
+        self.row.probability.and_then(|p| p.to_f64())
+    }
+}
+
 #[Object]
 impl HealthAssessment {
     async fn id(&self) -> ID {
@@ -48,7 +60,7 @@ impl HealthAssessment {
     /// Estimated probability of the outcome as a fraction from 0 to 1, for instruments that
     /// give one.
     async fn probability(&self) -> Option<f64> {
-        self.row.probability.and_then(|p| p.to_f64())
+        self.probability_f64()
     }
     /// The answers given and the instrument's detailed result (bands, points, version).
     async fn assessment_data(&self) -> Json<serde_json::Value> {

@@ -7,12 +7,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::users;
 
 use crate::{
-    assessments::{loaders::AssessmentsByUserId, types::HealthAssessment},
+    assessments::{
+        graphql::{AssessmentTrendPoint, trend_points},
+        loaders::AssessmentsByUserId,
+        types::HealthAssessment,
+    },
     auth::{loaders::SessionsByUserId, types::UserSession},
     chat::{loaders::ChatSessionsByUserId, types::ChatSession},
-    enums::Gender,
+    enums::{AssessmentType, Gender},
     error::AppError,
-    pagination::{Page, PageArgs, load_page},
+    pagination::{Filter, Page, PageArgs, load_page},
     reports::{loaders::ReportsByUserId, types::MedicalReport},
     settings::{loaders::SettingsByUserId, types::AppSetting},
 };
@@ -61,17 +65,44 @@ impl User {
         self.0.updated_at.to_utc()
     }
 
-    /// Health assessments, newest first.
+    /// Health assessments, newest first; optionally one instrument, and those created at or
+    /// after `from` and before `to`.
+    #[allow(clippy::too_many_arguments)]
     async fn health_assessments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(name = "type")] assessment_type: Option<AssessmentType>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<Page<HealthAssessment>, AppError> {
-        let args = PageArgs::parse(after, before, first, last)?;
+        let mut filters = Vec::new();
+        if let Some(assessment_type) = assessment_type {
+            filters.push(Filter::equals("assessment_type", assessment_type.as_db()));
+        }
+        if let Some(from) = from {
+            filters.push(Filter::at_or_after("created_at", from));
+        }
+        if let Some(to) = to {
+            filters.push(Filter::before("created_at", to));
+        }
+        let args = PageArgs::parse(after, before, first, last)?.with_filters(filters);
         load_page::<AssessmentsByUserId, _>(ctx, self.0.id, args, HealthAssessment::try_from).await
+    }
+
+    /// One instrument's results in time order (oldest first), the series a chart needs;
+    /// optionally those created at or after `from` and before `to`.
+    async fn assessment_trend(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "type")] assessment_type: AssessmentType,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<Vec<AssessmentTrendPoint>, AppError> {
+        trend_points(ctx, self.0.id, assessment_type, from, to).await
     }
 
     /// Uploaded medical reports, newest upload first.

@@ -17,7 +17,8 @@ pub const VERSION: &str = "acc-aha-2017/1";
 pub const MAX_READINGS: usize = 10;
 
 /// One measurement.
-#[derive(async_graphql::InputObject, Debug, Clone, Copy)]
+#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
 pub struct BloodPressureReading {
     /// Systolic (upper) pressure, mmHg (60 to 300).
     pub systolic: f64,
@@ -26,7 +27,8 @@ pub struct BloodPressureReading {
 }
 
 /// One to ten readings; their average is categorised.
-#[derive(async_graphql::InputObject, Debug, Clone)]
+#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
 pub struct BloodPressureInput {
     pub readings: Vec<BloodPressureReading>,
 }

@@ -15,7 +15,8 @@ use crate::enums::{AssessmentType, RiskLevel};
 pub const VERSION: &str = "who-bmi-2000/1";
 
 /// Height and weight of an adult.
-#[derive(async_graphql::InputObject, Debug, Clone, Copy)]
+#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
 pub struct BmiInput {
     /// Height in cm (100 to 250).
     pub height_cm: f64,

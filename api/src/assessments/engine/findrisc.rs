@@ -12,7 +12,8 @@ use crate::enums::{AssessmentType, RiskLevel};
 
 pub const VERSION: &str = "findrisc-2003/1";
 
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(async_graphql::Enum, serde::Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FamilyHistory {
     /// No relative with diabetes.
     None,
@@ -23,7 +24,8 @@ pub enum FamilyHistory {
 }
 
 /// Answers for FINDRISC. Give `bmi`, or `heightCm` and `weightKg` to compute it.
-#[derive(async_graphql::InputObject, Debug, Clone)]
+#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
 pub struct FindriscInput {
     pub sex: Sex,
     /// Years, 18 to 120.

@@ -13,14 +13,16 @@ use crate::enums::{AssessmentType, RiskLevel};
 
 pub const VERSION: &str = "framingham-general-cvd-2008/1";
 
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(async_graphql::Enum, serde::Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Sex {
     Female,
     Male,
 }
 
 /// Answers for the Framingham general CVD risk.
-#[derive(async_graphql::InputObject, Debug, Clone)]
+#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
 pub struct FraminghamInput {
     pub sex: Sex,
     /// Years, 30 to 74.

@@ -15,7 +15,8 @@ use crate::enums::{AssessmentType, RiskLevel};
 pub const VERSION: &str = "gad7-2006/1";
 
 /// Answers to the seven GAD-7 items (0 = not at all ... 3 = nearly every day), in order.
-#[derive(async_graphql::InputObject, Debug, Clone)]
+#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
 pub struct Gad7Input {
     pub items: Vec<i32>,
 }

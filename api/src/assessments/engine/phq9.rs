@@ -26,7 +26,8 @@ pub enum Difficulty {
 }
 
 /// Answers to the nine PHQ-9 items (0 = not at all ... 3 = nearly every day), in order.
-#[derive(async_graphql::InputObject, Debug, Clone)]
+#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
 pub struct Phq9Input {
     pub items: Vec<i32>,
     /// How difficult the problems made work, home or getting along with people (not scored).

@@ -1,0 +1,203 @@
+//! Assessment queries and mutations: thin resolvers over the engine and `service`.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::{
+    engine::{self, FieldKind, FieldSpec, InstrumentInfo},
+    input::CreateHealthAssessmentInput,
+    service,
+    types::HealthAssessment,
+};
+use crate::{
+    context::{db, services, viewer},
+    enums::{AssessmentType, RiskLevel},
+    error::AppError,
+};
+
+/// How a form should ask for a field.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstrumentFieldKind {
+    Number,
+    Integer,
+    Boolean,
+    /// One of `choices`.
+    Choice,
+    /// A list of entries made of `fields`, between `min` and `max` of them.
+    List,
+}
+
+/// One input of an instrument, described for rendering a form.
+#[derive(SimpleObject)]
+pub struct InstrumentField {
+    /// The field's name in the instrument's input type.
+    pub name: String,
+    pub label: String,
+    pub kind: InstrumentFieldKind,
+    pub unit: Option<String>,
+    /// Smallest allowed value (for lists: entries).
+    pub min: Option<f64>,
+    /// Largest allowed value (for lists: entries).
+    pub max: Option<f64>,
+    /// Allowed values of a choice, or the labels of an answer scale (0, 1, 2, ...).
+    pub choices: Vec<String>,
+    pub required: bool,
+    /// Fields of each entry of a list.
+    pub fields: Vec<InstrumentField>,
+}
+
+impl From<FieldSpec> for InstrumentField {
+    fn from(spec: FieldSpec) -> Self {
+        Self {
+            name: spec.name.to_owned(),
+            label: spec.label.to_owned(),
+            kind: match spec.kind {
+                FieldKind::Number => InstrumentFieldKind::Number,
+                FieldKind::Integer => InstrumentFieldKind::Integer,
+                FieldKind::Boolean => InstrumentFieldKind::Boolean,
+                FieldKind::Choice => InstrumentFieldKind::Choice,
+                FieldKind::List => InstrumentFieldKind::List,
+            },
+            unit: spec.unit.filter(|u| !u.is_empty()).map(str::to_owned),
+            min: spec.min,
+            max: spec.max,
+            choices: spec.choices.iter().map(|c| (*c).to_owned()).collect(),
+            required: spec.required,
+            fields: spec.fields.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// A validated clinical instrument the API computes.
+#[derive(SimpleObject)]
+pub struct AssessmentInstrument {
+    pub code: AssessmentType,
+    pub title: String,
+    pub description: String,
+    /// The publication the numbers come from.
+    pub source: String,
+    /// Changes when the computation or its rule table changes.
+    pub version: String,
+    pub fields: Vec<InstrumentField>,
+}
+
+impl From<InstrumentInfo> for AssessmentInstrument {
+    fn from(info: InstrumentInfo) -> Self {
+        Self {
+            code: info.code,
+            title: info.title.to_owned(),
+            description: info.description.to_owned(),
+            source: info.source.to_owned(),
+            version: info.version.to_owned(),
+            fields: info.fields.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// One point of an assessment trend.
+#[derive(SimpleObject)]
+pub struct AssessmentTrendPoint {
+    pub assessment_id: ID,
+    pub date: DateTime<Utc>,
+    pub score: i32,
+    pub probability: Option<f64>,
+    pub level: RiskLevel,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateHealthAssessmentPayload {
+    pub assessment: HealthAssessment,
+}
+
+#[derive(SimpleObject)]
+pub struct DeleteHealthAssessmentPayload {
+    pub deleted_id: ID,
+}
+
+fn parse_id(id: &ID) -> Result<i32, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+#[derive(Default)]
+pub struct AssessmentsQuery;
+
+#[Object]
+impl AssessmentsQuery {
+    /// Every instrument with what a form needs: fields, types, units, ranges and choices.
+    async fn assessment_instruments(&self) -> Vec<AssessmentInstrument> {
+        engine::registry().into_iter().map(Into::into).collect()
+    }
+
+    /// One of the caller's assessments; anyone else's id is NOT_FOUND.
+    async fn health_assessment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<HealthAssessment, AppError> {
+        let viewer = viewer(ctx)?;
+        HealthAssessment::try_from(
+            service::find_own(db(ctx), viewer.user.id, parse_id(&id)?).await?,
+        )
+    }
+}
+
+#[derive(Default)]
+pub struct AssessmentsMutation;
+
+#[Object]
+impl AssessmentsMutation {
+    /// Computes and stores an assessment from the answers for one instrument.
+    async fn create_health_assessment(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateHealthAssessmentInput,
+    ) -> Result<CreateHealthAssessmentPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        let evaluated = input.evaluate()?;
+        let row = service::create_assessment(
+            db(ctx),
+            viewer.user.id,
+            evaluated,
+            services(ctx).clock.now(),
+        )
+        .await?;
+        Ok(CreateHealthAssessmentPayload {
+            assessment: HealthAssessment::try_from(row)?,
+        })
+    }
+
+    /// Deletes one of the caller's assessments; anyone else's id is NOT_FOUND.
+    async fn delete_health_assessment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<DeleteHealthAssessmentPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        service::delete_own(db(ctx), viewer.user.id, parse_id(&id)?).await?;
+        Ok(DeleteHealthAssessmentPayload { deleted_id: id })
+    }
+}
+
+/// The trend series of `user_id`; used by `User.assessmentTrend`.
+pub async fn trend_points(
+    ctx: &Context<'_>,
+    user_id: i32,
+    assessment_type: AssessmentType,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<Vec<AssessmentTrendPoint>, AppError> {
+    service::trend(db(ctx), user_id, assessment_type, from, to)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let assessment = HealthAssessment::try_from(row)?;
+            Ok(AssessmentTrendPoint {
+                assessment_id: ID::from(assessment.row().id.to_string()),
+                date: assessment.row().created_at.to_utc(),
+                score: assessment.row().risk_score,
+                probability: assessment.probability_f64(),
+                level: assessment.level(),
+            })
+        })
+        .collect()
+}

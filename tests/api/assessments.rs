@@ -1,0 +1,390 @@
+//! Health assessments end to end: every instrument through the one-of input, field-named
+//! validation errors, ownership, filters, pagination and trends.
+
+use api::clock::Clock;
+use chrono::Duration;
+use serde_json::{Value, json};
+use tests::{GqlResponse, TestApp, spawn_app};
+
+const CREATE: &str = "mutation($input: CreateHealthAssessmentInput!) {
+    createHealthAssessment(input: $input) { assessment {
+        id assessmentType riskScore riskLevel probability assessmentData recommendations warningSigns nextSteps isApiResult createdAt } } }";
+
+fn ok(response: &GqlResponse) -> &Value {
+    assert!(
+        response.body.get("errors").is_none(),
+        "unexpected errors: {:?}",
+        response.body
+    );
+    response.data()
+}
+
+async fn signed_in(app: &TestApp, email: &str) -> String {
+    let user = app.create_user(email).await;
+    app.sign_in(&user).await
+}
+
+async fn create(app: &TestApp, token: &str, input: Value) -> GqlResponse {
+    app.graphql_as(Some(token), CREATE, json!({ "input": input }))
+        .await
+}
+
+/// Numbers as floats throughout, so `85` and `85.0` compare equal.
+fn normalized(value: &Value) -> Value {
+    match value {
+        Value::Number(n) => json!(n.as_f64()),
+        Value::Array(items) => Value::Array(items.iter().map(normalized).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), normalized(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn framingham_man() -> Value {
+    json!({ "cardiovascular": { "sex": "MALE", "age": 55, "totalCholesterol": 213, "hdlCholesterol": 50, "systolicBp": 140,
+        "onBpTreatment": false, "currentSmoker": false, "diabetes": false } })
+}
+
+#[tokio::test]
+async fn instruments_describe_their_forms() {
+    let app = spawn_app().await;
+    let response = app
+        .graphql("{ assessmentInstruments { code title source version fields { name kind unit min max choices required fields { name unit min max } } } }", json!({}))
+        .await;
+    let instruments = ok(&response)["assessmentInstruments"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let codes: Vec<&str> = instruments
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "CARDIOVASCULAR",
+            "DIABETES",
+            "DEPRESSION",
+            "ANXIETY",
+            "BLOOD_PRESSURE",
+            "BMI"
+        ]
+    );
+    assert!(
+        instruments
+            .iter()
+            .all(|i| !i["source"].as_str().unwrap().is_empty())
+    );
+    let age = &instruments[0]["fields"][1];
+    assert_eq!(
+        (
+            age["name"].as_str(),
+            age["unit"].as_str(),
+            age["min"].as_f64(),
+            age["max"].as_f64()
+        ),
+        (Some("age"), Some("years"), Some(30.0), Some(74.0))
+    );
+    let readings = &instruments[4]["fields"][0];
+    assert_eq!(readings["kind"], "LIST");
+    assert_eq!(readings["fields"][0]["name"], "systolic");
+    assert_eq!(
+        instruments[2]["fields"][0]["choices"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4,
+        "the PHQ answer scale"
+    );
+}
+
+#[tokio::test]
+async fn every_instrument_end_to_end() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "every@example.com").await;
+    let cases = [
+        (
+            framingham_man(),
+            "CARDIOVASCULAR",
+            14,
+            "MODERATE",
+            Some(0.13534),
+        ),
+        (
+            json!({ "diabetes": { "sex": "FEMALE", "age": 58, "heightCm": 165, "weightKg": 80, "waistCm": 85,
+                "physicallyActiveDaily": false, "eatsVegetablesDaily": true, "everOnBpMedication": true, "everHighGlucose": false,
+                "familyHistory": "SECOND_DEGREE" } }),
+            // age 3 + BMI 29.4 -> 1 + waist 3 + inactive 2 + BP medication 2 + family 3 = 14
+            "DIABETES",
+            14,
+            "MODERATE",
+            Some(0.166667),
+        ),
+        (
+            json!({ "depression": { "items": [1, 1, 1, 1, 1, 1, 0, 0, 0], "difficulty": "SOMEWHAT_DIFFICULT" } }),
+            "DEPRESSION",
+            6,
+            "SLIGHTLY_ELEVATED",
+            None,
+        ),
+        (
+            json!({ "anxiety": { "items": [2, 2, 2, 2, 1, 1, 1] } }),
+            "ANXIETY",
+            11,
+            "MODERATE",
+            None,
+        ),
+        (
+            json!({ "bloodPressure": { "readings": [{ "systolic": 132, "diastolic": 78 }, { "systolic": 128, "diastolic": 76 }] } }),
+            "BLOOD_PRESSURE",
+            2,
+            "MODERATE",
+            None,
+        ),
+        (
+            json!({ "bmi": { "heightCm": 175, "weightKg": 70 } }),
+            "BMI",
+            23,
+            "LOW",
+            None,
+        ),
+    ];
+    for (input, kind, score, level, probability) in cases {
+        let response = create(&app, &token, input.clone()).await;
+        let assessment = &ok(&response)["createHealthAssessment"]["assessment"];
+        assert_eq!(assessment["assessmentType"], kind);
+        assert_eq!(assessment["riskScore"], score, "{kind}");
+        assert_eq!(assessment["riskLevel"], level, "{kind}");
+        assert_eq!(assessment["probability"].as_f64(), probability, "{kind}");
+        assert_eq!(assessment["isApiResult"], false);
+        assert!(
+            !assessment["recommendations"].as_array().unwrap().is_empty(),
+            "{kind}"
+        );
+        let data = &assessment["assessmentData"];
+        assert!(
+            data["version"].as_str().unwrap().contains('/'),
+            "{kind}: {data}"
+        );
+        let member = input.as_object().unwrap().values().next().unwrap();
+        for (key, value) in member.as_object().unwrap() {
+            assert_eq!(
+                normalized(&data["inputs"][key]),
+                normalized(value),
+                "{kind}.{key} kept"
+            );
+        }
+    }
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM health_assessments")
+            .await,
+        6
+    );
+    let stored = app.scalar_i64("SELECT (probability * 1000000)::bigint FROM health_assessments WHERE assessment_type = 'cardiovascular'").await;
+    assert_eq!(stored, 135340, "numeric(7,6) keeps the fraction");
+    let bmi = app.scalar_i64("SELECT ((assessment_data->'details'->>'bmi')::numeric * 10)::bigint FROM health_assessments WHERE assessment_type = 'bmi'").await;
+    assert_eq!(bmi, 229, "WHO example: 22.9");
+}
+
+#[tokio::test]
+async fn a_crisis_answer_puts_help_first() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "crisis@example.com").await;
+    let response = create(
+        &app,
+        &token,
+        json!({ "depression": { "items": [0, 0, 0, 0, 0, 0, 0, 0, 1] } }),
+    )
+    .await;
+    let assessment = &ok(&response)["createHealthAssessment"]["assessment"];
+    assert_eq!(assessment["riskScore"], 1);
+    assert_eq!(assessment["riskLevel"], "HIGH");
+    assert!(
+        assessment["nextSteps"][0]
+            .as_str()
+            .unwrap()
+            .contains("emergency")
+    );
+    assert!(!assessment["warningSigns"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn invalid_answers_name_their_field_and_store_nothing() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "invalid@example.com").await;
+    let mut too_young = framingham_man();
+    too_young["cardiovascular"]["age"] = json!(29);
+    let cases = [
+        (too_young, "cardiovascular.age"),
+        (
+            json!({ "depression": { "items": [0, 0, 0, 0, 4, 0, 0, 0, 0] } }),
+            "depression.items[4]",
+        ),
+        (
+            json!({ "anxiety": { "items": [0, 0, 0] } }),
+            "anxiety.items",
+        ),
+        (
+            json!({ "bloodPressure": { "readings": [{ "systolic": 80, "diastolic": 120 }] } }),
+            "bloodPressure.readings[0].diastolic",
+        ),
+        (
+            json!({ "bloodPressure": { "readings": [] } }),
+            "bloodPressure.readings",
+        ),
+        (
+            json!({ "bmi": { "heightCm": 1.75, "weightKg": 70 } }),
+            "bmi.heightCm",
+        ),
+        (
+            json!({ "diabetes": { "sex": "MALE", "age": 50, "waistCm": 90, "physicallyActiveDaily": true, "eatsVegetablesDaily": true,
+            "everOnBpMedication": false, "everHighGlucose": false, "familyHistory": "NONE" } }),
+            "diabetes.bmi",
+        ),
+    ];
+    for (input, field) in cases {
+        let response = create(&app, &token, input).await;
+        assert_eq!(response.error_codes(), ["BAD_USER_INPUT"], "{field}");
+        assert_eq!(response.body["errors"][0]["extensions"]["field"], field);
+    }
+    // Wrong types and two members at once are refused by the schema itself.
+    for input in [
+        json!({ "bmi": { "heightCm": "tall", "weightKg": 70 } }),
+        json!({ "bmi": { "heightCm": 175, "weightKg": 70 }, "anxiety": { "items": [0, 0, 0, 0, 0, 0, 0] } }),
+        json!({}),
+    ] {
+        let response = create(&app, &token, input.clone()).await;
+        assert_eq!(response.error_codes(), ["BAD_USER_INPUT"], "{input}");
+    }
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM health_assessments")
+            .await,
+        0
+    );
+    let anonymous = app
+        .graphql(CREATE, json!({ "input": framingham_man() }))
+        .await;
+    assert_eq!(anonymous.error_codes(), ["UNAUTHENTICATED"]);
+}
+
+#[tokio::test]
+async fn another_users_assessment_is_not_found() {
+    let app = spawn_app().await;
+    let owner = signed_in(&app, "owner@example.com").await;
+    let other = signed_in(&app, "other@example.com").await;
+    let response = create(&app, &owner, framingham_man()).await;
+    let id = ok(&response)["createHealthAssessment"]["assessment"]["id"].clone();
+
+    let read = "query($id: ID!) { healthAssessment(id: $id) { id riskScore } }";
+    let delete = "mutation($id: ID!) { deleteHealthAssessment(id: $id) { deletedId } }";
+    assert_eq!(
+        app.graphql_as(Some(&other), read, json!({ "id": id }))
+            .await
+            .error_codes(),
+        ["NOT_FOUND"]
+    );
+    assert_eq!(
+        app.graphql_as(Some(&other), delete, json!({ "id": id }))
+            .await
+            .error_codes(),
+        ["NOT_FOUND"]
+    );
+    assert_eq!(
+        app.graphql_as(Some(&owner), read, json!({ "id": "nonsense" }))
+            .await
+            .error_codes(),
+        ["NOT_FOUND"]
+    );
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM health_assessments")
+            .await,
+        1,
+        "still there"
+    );
+
+    assert_eq!(
+        ok(&app
+            .graphql_as(Some(&owner), read, json!({ "id": id }))
+            .await)["healthAssessment"]["riskScore"],
+        14
+    );
+    assert_eq!(
+        ok(&app
+            .graphql_as(Some(&owner), delete, json!({ "id": id }))
+            .await)["deleteHealthAssessment"]["deletedId"],
+        id
+    );
+    assert_eq!(
+        app.graphql_as(Some(&owner), read, json!({ "id": id }))
+            .await
+            .error_codes(),
+        ["NOT_FOUND"]
+    );
+}
+
+#[tokio::test]
+async fn lists_filter_by_instrument_and_time_and_trends_run_oldest_first() {
+    let app = spawn_app().await;
+    let user = app.create_user("trend@example.com").await;
+    let start = app.clock.now();
+    for weight in [90, 85, 80] {
+        let token = app.sign_in(&user).await;
+        ok(&create(
+            &app,
+            &token,
+            json!({ "bmi": { "heightCm": 180, "weightKg": weight } }),
+        )
+        .await);
+        ok(&create(
+            &app,
+            &token,
+            json!({ "anxiety": { "items": [1, 1, 1, 1, 1, 1, 1] } }),
+        )
+        .await);
+        app.clock.advance(Duration::days(7));
+    }
+    let token = app.sign_in(&user).await;
+    let list = "query($type: AssessmentType, $from: DateTime, $to: DateTime) { me {
+        healthAssessments(type: $type, from: $from, to: $to, first: 2) { totalCount pageInfo { hasNextPage } edges { node { assessmentType riskScore } } } } }";
+    let bmi = app
+        .graphql_as(Some(&token), list, json!({ "type": "BMI" }))
+        .await;
+    let page = &ok(&bmi)["me"]["healthAssessments"];
+    assert_eq!(page["totalCount"], 3);
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    let scores: Vec<i64> = page["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["riskScore"].as_i64().unwrap())
+        .collect();
+    assert_eq!(scores, [25, 26], "newest first: 80 kg then 85 kg at 1.80 m");
+
+    let from = (start + Duration::days(7)).to_rfc3339();
+    let to = (start + Duration::days(14)).to_rfc3339();
+    let window = app
+        .graphql_as(Some(&token), list, json!({ "from": from, "to": to }))
+        .await;
+    let page = &ok(&window)["me"]["healthAssessments"];
+    assert_eq!(page["totalCount"], 2, "the second week's two assessments");
+
+    let trend = "query($type: AssessmentType!) { me { assessmentTrend(type: $type) { date score level probability } } }";
+    let response = app
+        .graphql_as(Some(&token), trend, json!({ "type": "BMI" }))
+        .await;
+    let points = ok(&response)["me"]["assessmentTrend"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let scores: Vec<i64> = points
+        .iter()
+        .map(|p| p["score"].as_i64().unwrap())
+        .collect();
+    assert_eq!(scores, [28, 26, 25], "oldest first");
+    assert_eq!(points[0]["level"], "SLIGHTLY_ELEVATED");
+    let dates: Vec<&str> = points.iter().map(|p| p["date"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] < w[1]));
+}
