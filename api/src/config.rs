@@ -141,7 +141,8 @@ impl Settings {
             data_dir: std::env::temp_dir().join("echo-health-test"),
             smtp_url: None,
             mail_from: "Echo Health <no-reply@echo-health.local>".into(),
-            otp_secret: Some("00".repeat(32)),
+            // A fresh random key per instance: nothing to share, nothing on disk.
+            otp_secret: Some(crate::auth::otp::OtpKey::generate().to_hex()),
             password_reset_url: None,
             session_ttl_hours: 12,
             session_idle_minutes: 30,

@@ -4,7 +4,7 @@
 use chrono::Duration;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use tests::{GqlResponse, TestApp, spawn_app};
+use tests::{GqlResponse, TestApp, ok, spawn_app};
 
 pub const PASSWORD: &str = "violet tractor sings loudly";
 const NEW_PASSWORD: &str = "quiet harbour lantern 42";
@@ -18,15 +18,6 @@ const LOGIN: &str = "mutation($email: String!, $password: String!, $device: Devi
 const LOGIN_OTP: &str = "mutation($email: String!, $code: String!) {
     loginWithOtp(input: { email: $email, code: $code }) { token user { id } } }";
 const ME: &str = "{ me { id email sessions { totalCount edges { node { id isCurrent } } } } }";
-
-fn ok(response: &GqlResponse) -> &Value {
-    assert!(
-        response.body.get("errors").is_none(),
-        "unexpected errors: {:?}",
-        response.body
-    );
-    response.data()
-}
 
 fn error_field(response: &GqlResponse) -> Option<&str> {
     response.body["errors"][0]["extensions"]["field"].as_str()

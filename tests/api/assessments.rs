@@ -4,20 +4,11 @@
 use api::clock::Clock;
 use chrono::Duration;
 use serde_json::{Value, json};
-use tests::{GqlResponse, TestApp, spawn_app};
+use tests::{GqlResponse, TestApp, ok, spawn_app};
 
 const CREATE: &str = "mutation($input: CreateHealthAssessmentInput!) {
     createHealthAssessment(input: $input) { assessment {
         id assessmentType riskScore riskLevel probability assessmentData recommendations warningSigns nextSteps isApiResult createdAt } } }";
-
-fn ok(response: &GqlResponse) -> &Value {
-    assert!(
-        response.body.get("errors").is_none(),
-        "unexpected errors: {:?}",
-        response.body
-    );
-    response.data()
-}
 
 async fn signed_in(app: &TestApp, email: &str) -> String {
     let user = app.create_user(email).await;

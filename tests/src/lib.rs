@@ -302,6 +302,16 @@ impl TestApp {
     }
 }
 
+/// The `data` of a response that must have no errors.
+pub fn ok(response: &GqlResponse) -> &Value {
+    assert!(
+        response.body.get("errors").is_none(),
+        "unexpected errors: {:?}",
+        response.body
+    );
+    response.data()
+}
+
 pub async fn read_gql(response: reqwest::Response) -> GqlResponse {
     let status = response.status().as_u16();
     let content_type = response
