@@ -113,6 +113,48 @@ pub struct Settings {
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', global = true)]
     pub trusted_proxies: Vec<IpAddr>,
 
+    /// OpenAI-compatible API root for AI features (e.g. https://api.openai.com/v1 or a local
+    /// llama.cpp / vLLM server's /v1). Unset: no external AI call is ever made.
+    #[arg(long, env = "AI_BASE_URL", global = true)]
+    pub ai_base_url: Option<String>,
+
+    /// Bearer key for the AI API, if it needs one.
+    #[arg(long, env = "AI_API_KEY", global = true, hide_env_values = true)]
+    pub ai_api_key: Option<String>,
+
+    /// Model name sent to the AI API.
+    #[arg(long, env = "AI_MODEL", default_value = "gpt-4o-mini", global = true)]
+    pub ai_model: String,
+
+    /// Seconds one AI request may take.
+    #[arg(long, env = "AI_TIMEOUT_SECS", default_value_t = 30, global = true)]
+    pub ai_timeout_secs: u64,
+
+    /// Background job workers in this process (0: run none; another replica does the work).
+    #[arg(long, env = "JOB_WORKERS", default_value_t = 1, global = true)]
+    pub job_workers: usize,
+
+    /// Milliseconds an idle worker waits before looking for work again.
+    #[arg(
+        long,
+        env = "JOB_POLL_INTERVAL_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub job_poll_interval_ms: u64,
+
+    /// Seconds a worker holds a job; a job whose worker died is retried after this.
+    #[arg(long, env = "JOB_LEASE_SECS", default_value_t = 300, global = true)]
+    pub job_lease_secs: u64,
+
+    /// First retry delay in seconds; it doubles with each attempt.
+    #[arg(long, env = "JOB_RETRY_BASE_SECS", default_value_t = 30, global = true)]
+    pub job_retry_base_secs: u64,
+
+    /// Attempts before a job is given up.
+    #[arg(long, env = "JOB_MAX_ATTEMPTS", default_value_t = 5, global = true)]
+    pub job_max_attempts: i32,
+
     /// Log line format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -149,6 +191,15 @@ impl Settings {
             remembered_session_ttl_days: 30,
             remembered_session_idle_days: 7,
             trusted_proxies: Vec::new(),
+            ai_base_url: None,
+            ai_api_key: None,
+            ai_model: "test-model".into(),
+            ai_timeout_secs: 2,
+            job_workers: 1,
+            job_poll_interval_ms: 50,
+            job_lease_secs: 300,
+            job_retry_base_secs: 0,
+            job_max_attempts: 3,
             skip_migrations: false,
             log_format: LogFormat::Text,
         }

@@ -16,7 +16,8 @@ use crate::config::Settings;
 /// Serialises migrations between replicas that start at the same time.
 const MIGRATION_LOCK_KEY: i64 = 0x0065_6368_6f6d_6967; // "echomig"
 
-/// SQL statements sent by this process; tests and `/metrics` read it.
+/// SQL statements sent while answering requests (background jobs are not counted); tests
+/// and `/metrics` read it.
 #[derive(Debug, Default)]
 pub struct DbStats {
     statements: AtomicU64,
@@ -31,20 +32,24 @@ impl DbStats {
 /// The application's pool. Statement logging is off: parameters carry health data.
 pub async fn connect(
     settings: &Settings,
-    stats: Arc<DbStats>,
+    max_connections: u32,
 ) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(settings.database_url.clone());
     options
-        .max_connections(settings.db_pool_size)
+        .max_connections(max_connections)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(settings.db_acquire_timeout_secs))
         .connect_timeout(Duration::from_secs(settings.db_acquire_timeout_secs))
         .sqlx_logging(false);
-    let mut db = Database::connect(options).await?;
+    Database::connect(options).await
+}
+
+/// The pool with its statements counted in `stats`.
+pub fn counted(mut db: DatabaseConnection, stats: Arc<DbStats>) -> DatabaseConnection {
     db.set_metric_callback(move |_info| {
         stats.statements.fetch_add(1, Ordering::Relaxed);
     });
-    Ok(db)
+    db
 }
 
 /// One connection, for commands and migrations that must run in a single session.

@@ -157,55 +157,25 @@ db_enum! {
 
 /// Every enumerated column as (table, column, allowed database values), for the schema test.
 pub fn all_db_enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
-    fn values<E: Copy>(all: &[E], as_db: fn(E) -> &'static str) -> Vec<&'static str> {
-        all.iter().map(|v| as_db(*v)).collect()
+    macro_rules! entries {
+        ($($enum:ident),+ $(,)?) => {
+            vec![$(($enum::TABLE, $enum::COLUMN, $enum::ALL.iter().map(|v| v.as_db()).collect())),+]
+        };
     }
-    vec![
-        (
-            OtpPurpose::TABLE,
-            OtpPurpose::COLUMN,
-            values(OtpPurpose::ALL, OtpPurpose::as_db),
-        ),
-        (
-            AssessmentType::TABLE,
-            AssessmentType::COLUMN,
-            values(AssessmentType::ALL, AssessmentType::as_db),
-        ),
-        (
-            RiskLevel::TABLE,
-            RiskLevel::COLUMN,
-            values(RiskLevel::ALL, RiskLevel::as_db),
-        ),
-        (
-            AnalysisStatus::TABLE,
-            AnalysisStatus::COLUMN,
-            values(AnalysisStatus::ALL, AnalysisStatus::as_db),
-        ),
-        (
-            ReportType::TABLE,
-            ReportType::COLUMN,
-            values(ReportType::ALL, ReportType::as_db),
-        ),
-        (
-            SessionType::TABLE,
-            SessionType::COLUMN,
-            values(SessionType::ALL, SessionType::as_db),
-        ),
-        (
-            SenderType::TABLE,
-            SenderType::COLUMN,
-            values(SenderType::ALL, SenderType::as_db),
-        ),
-        (
-            MessageType::TABLE,
-            MessageType::COLUMN,
-            values(MessageType::ALL, MessageType::as_db),
-        ),
-        (
-            SettingType::TABLE,
-            SettingType::COLUMN,
-            values(SettingType::ALL, SettingType::as_db),
-        ),
+    entries![
+        OtpPurpose,
+        AssessmentType,
+        RiskLevel,
+        AnalysisStatus,
+        ReportType,
+        SessionType,
+        SenderType,
+        MessageType,
+        SettingType,
+        Gender,
+        AuditEventType,
+        JobKind,
+        JobStatus,
     ]
 }
 
@@ -234,5 +204,24 @@ db_enum! {
         EmailChanged = "email_changed",
         ProfileUpdated = "profile_updated",
         AccountDeleted = "account_deleted",
+    }
+}
+
+db_enum! {
+    /// What a background job does.
+    JobKind in "jobs"."kind" {
+        /// Ask the AI provider for personalised advice on a health assessment.
+        EnrichAssessment = "enrich_assessment",
+    }
+}
+
+db_enum! {
+    /// Where a background job is in its life.
+    JobStatus in "jobs"."status" {
+        Queued = "queued",
+        Running = "running",
+        Done = "done",
+        /// Gave up after its last attempt; `last_error` says why.
+        Failed = "failed",
     }
 }

@@ -4,6 +4,7 @@
 //! domain area (`auth`, `users`, `assessments`, `reports`, `chat`, `settings`); the shared
 //! plumbing (config, db, error, context, pagination, http) sits beside them.
 
+pub mod ai;
 pub mod assessments;
 pub mod auth;
 pub mod chat;
@@ -15,6 +16,7 @@ pub mod db;
 pub mod enums;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod mail;
 pub mod pagination;
 pub mod rate_limit;

@@ -7,6 +7,7 @@ use chrono::Duration;
 use lettre::message::Mailbox;
 
 use crate::{
+    ai::{OpenAiCompatible, SharedAi},
     auth::{otp::OtpKey, password},
     clock::{SharedClock, SystemClock},
     config::Settings,
@@ -42,6 +43,10 @@ pub struct AppServices {
     pub otp_key: OtpKey,
     pub sessions: SessionPolicy,
     pub password_reset_url: Option<String>,
+    /// The AI provider, when `AI_BASE_URL` is set.
+    pub ai: Option<SharedAi>,
+    /// Attempts a background job gets.
+    pub job_max_attempts: i32,
     /// A real argon2id hash of a random password: sign-in for an unknown email verifies
     /// against it, so it costs the same time as a wrong password.
     pub dummy_password_hash: String,
@@ -78,6 +83,16 @@ impl AppServices {
                 remembered_idle: Duration::days(settings.remembered_session_idle_days.into()),
             },
             password_reset_url: settings.password_reset_url.clone(),
+            ai: match &settings.ai_base_url {
+                Some(url) => Some(Arc::new(OpenAiCompatible::new(
+                    url,
+                    settings.ai_api_key.clone(),
+                    settings.ai_model.clone(),
+                    std::time::Duration::from_secs(settings.ai_timeout_secs),
+                )?)),
+                None => None,
+            },
+            job_max_attempts: settings.job_max_attempts,
             dummy_password_hash: password::hash_blocking(&crate::auth::token::generate())?,
         })
     }

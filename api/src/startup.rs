@@ -5,6 +5,7 @@ use std::{net::TcpListener, sync::Arc};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use sea_orm::DatabaseConnection;
+use tokio::{sync::watch, task::JoinHandle};
 
 use crate::{
     clock::SharedClock,
@@ -12,6 +13,7 @@ use crate::{
     db::{self, DbStats},
     error::BoxError,
     http::{graphql, health, request_id::request_id},
+    jobs::{JobRunner, RunnerConfig},
     schema::{self, ApiSchema},
     services::{AppServices, SharedServices},
 };
@@ -33,6 +35,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    stop_jobs: watch::Sender<bool>,
+    job_workers: Vec<JoinHandle<()>>,
 }
 
 impl Application {
@@ -51,7 +55,10 @@ impl Application {
             db::migrate_up(&settings.database_url).await?;
         }
         let db_stats = Arc::new(DbStats::default());
-        let db = db::connect(&settings, db_stats.clone()).await?;
+        let db = db::counted(
+            db::connect(&settings, settings.db_pool_size).await?,
+            db_stats.clone(),
+        );
         let services: SharedServices = Arc::new(AppServices::from_settings(&settings, clock)?);
         let schema = schema::build(db.clone(), services.clone(), settings.graphql_depth_limit);
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
@@ -78,11 +85,40 @@ impl Application {
             server = server.workers(workers);
         }
         let server = server.listen(listener)?.run();
+
+        // Job workers get a small pool of their own: background work never takes the
+        // connections requests need.
+        let (stop_jobs, stopped) = watch::channel(false);
+        let workers = u32::try_from(state.settings.job_workers).unwrap_or(u32::MAX);
+        let jobs_pool = if workers > 0 {
+            Some(db::connect(&state.settings, workers.saturating_add(1)).await?)
+        } else {
+            None
+        };
+        let runner_config = RunnerConfig {
+            poll_interval: std::time::Duration::from_millis(state.settings.job_poll_interval_ms),
+            lease: chrono::Duration::seconds(
+                i64::try_from(state.settings.job_lease_secs).unwrap_or(300),
+            ),
+            retry_base: chrono::Duration::seconds(
+                i64::try_from(state.settings.job_retry_base_secs).unwrap_or(30),
+            ),
+        };
+        let job_workers = jobs_pool
+            .iter()
+            .flat_map(|pool| std::iter::repeat_n(pool, state.settings.job_workers))
+            .map(|pool| {
+                let runner = JobRunner::new(pool.clone(), state.services.clone(), runner_config);
+                tokio::spawn(runner.run(stopped.clone()))
+            })
+            .collect();
         tracing::info!(%address, "listening; GraphiQL at http://{address}/graphiql");
         Ok(Self {
             port: address.port(),
             server,
             state,
+            stop_jobs,
+            job_workers,
         })
     }
 
@@ -94,9 +130,15 @@ impl Application {
         &self.state
     }
 
-    /// Serves until stopped (see [`Application::stop_on_signals`]).
+    /// Serves until stopped (see [`Application::stop_on_signals`]), then lets the job workers
+    /// finish the jobs in their hands.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        let _ = self.stop_jobs.send(true);
+        for worker in self.job_workers {
+            let _ = worker.await;
+        }
+        served
     }
 
     /// On SIGINT or SIGTERM, stop accepting connections and let in-flight requests finish

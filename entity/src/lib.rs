@@ -7,6 +7,7 @@ pub mod audit_events;
 pub mod chat_messages;
 pub mod chat_sessions;
 pub mod health_assessments;
+pub mod jobs;
 pub mod medical_reports;
 pub mod otp_verifications;
 pub mod password_reset_tokens;

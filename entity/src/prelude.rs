@@ -5,6 +5,7 @@ pub use super::audit_events::Entity as AuditEvents;
 pub use super::chat_messages::Entity as ChatMessages;
 pub use super::chat_sessions::Entity as ChatSessions;
 pub use super::health_assessments::Entity as HealthAssessments;
+pub use super::jobs::Entity as Jobs;
 pub use super::medical_reports::Entity as MedicalReports;
 pub use super::otp_verifications::Entity as OtpVerifications;
 pub use super::password_reset_tokens::Entity as PasswordResetTokens;

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_erd;
 mod m20261127_000002_add_account_security;
+mod m20261127_000003_create_jobs;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_erd::Migration),
             Box::new(m20261127_000002_add_account_security::Migration),
+            Box::new(m20261127_000003_create_jobs::Migration),
         ]
     }
 }

@@ -156,6 +156,23 @@ const ADDITIONS: &[(&str, &[Column])] = &[
         ],
     ),
     (
+        "jobs",
+        &[
+            ("id", "int8", false),
+            ("kind", "varchar", false),
+            ("payload", "jsonb", false),
+            ("dedupe_key", "varchar", true),
+            ("status", "varchar", false),
+            ("attempts", "int4", false),
+            ("max_attempts", "int4", false),
+            ("run_at", "timestamptz", false),
+            ("locked_until", "timestamptz", true),
+            ("last_error", "text", true),
+            ("created_at", "timestamptz", false),
+            ("updated_at", "timestamptz", false),
+        ],
+    ),
+    (
         "rate_limit_events",
         &[
             ("id", "int8", false),
@@ -230,7 +247,15 @@ async fn tables_and_columns_are_the_erd() {
 async fn keys_and_cascades_are_the_erd() {
     let app = spawn_app().await;
     let mut expected: Vec<String> = ERD.iter().map(|(t, _)| format!("p {t}(id)")).collect();
-    expected.extend(["p audit_events(id)", "p rate_limit_events(id)"].map(String::from));
+    expected.extend(
+        [
+            "p audit_events(id)",
+            "p rate_limit_events(id)",
+            "p jobs(id)",
+            "u jobs(dedupe_key)",
+        ]
+        .map(String::from),
+    );
     // Audit rows outlive the accounts they mention.
     expected.extend(
         [
@@ -296,6 +321,19 @@ async fn keys_and_cascades_are_the_erd() {
 #[tokio::test]
 async fn check_constraints_list_exactly_the_rust_enum_values() {
     let app = spawn_app().await;
+    // Every CHECK that lists values (has a quoted literal) has its Rust enum, and the other
+    // way round.
+    let value_lists = lines(
+        &app.db,
+        "SELECT conname FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace \
+         AND pg_get_constraintdef(oid) LIKE '%''%'",
+    )
+    .await;
+    let enums: BTreeSet<String> = api::enums::all_db_enums()
+        .iter()
+        .map(|(t, c, _)| format!("ck-{t}-{c}"))
+        .collect();
+    assert_eq!(value_lists, enums);
     for (table, column, values) in api::enums::all_db_enums() {
         let definition = lines(
             &app.db,

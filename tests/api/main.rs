@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod ai_enrichment;
 mod assessments;
 mod batching;
 mod database_schema;

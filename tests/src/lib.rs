@@ -9,6 +9,7 @@
 //! are swept, with templates of other fingerprints, when a process first needs the template.
 //! `TEST_LOG=1` turns the server's logs on.
 
+pub mod fake_ai;
 pub mod mail;
 
 use std::{
@@ -195,11 +196,23 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server with settings adjusted by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let db_name = fresh_database().await;
+    spawn_app_on(db_name, configure).await
+}
+
+impl TestApp {
+    /// A second server on this test's database (another replica, or the one after a restart),
+    /// with its own clock.
+    pub async fn another_server(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        spawn_app_on(self.db_name.clone(), configure).await
+    }
+}
+
+async fn spawn_app_on(db_name: String, configure: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         let settings = Settings::for_database("");
         api::telemetry::init(&settings);
     }
-    let db_name = fresh_database().await;
     let database_url = format!("{SERVER_URL}/{db_name}");
     let mail = MailServer::start();
     let mut settings = Settings::for_database(&database_url);

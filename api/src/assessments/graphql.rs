@@ -3,8 +3,11 @@
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
+use sea_orm::TransactionTrait;
+
 use super::{
     engine::{self, FieldKind, FieldSpec, InstrumentInfo},
+    enrich,
     input::CreateHealthAssessmentInput,
     service,
     types::HealthAssessment,
@@ -154,13 +157,13 @@ impl AssessmentsMutation {
     ) -> Result<CreateHealthAssessmentPayload, AppError> {
         let viewer = viewer(ctx)?;
         let evaluated = input.evaluate()?;
-        let row = service::create_assessment(
-            db(ctx),
-            viewer.user.id,
-            evaluated,
-            services(ctx).clock.now(),
-        )
-        .await?;
+        let now = services(ctx).clock.now();
+        // The row and its enrichment job commit together: no assessment waits for a job
+        // that was never queued.
+        let txn = db(ctx).begin().await?;
+        let row = service::create_assessment(&txn, viewer.user.id, evaluated, now).await?;
+        enrich::enqueue(&txn, services(ctx), row.id, now).await?;
+        txn.commit().await?;
         Ok(CreateHealthAssessmentPayload {
             assessment: HealthAssessment::try_from(row)?,
         })

@@ -1,6 +1,7 @@
 //! Health assessments computed from validated clinical instruments.
 
 pub mod engine;
+pub mod enrich;
 pub mod graphql;
 pub mod input;
 pub mod loaders;

@@ -1,0 +1,35 @@
+//! AI providers behind one trait, shared by assessment enrichment (and later report analysis
+//! and chat). The real implementation speaks the OpenAI chat-completions wire format, which
+//! hosted APIs and local servers (llama.cpp, vLLM, Ollama) all understand. Without
+//! `AI_BASE_URL` there is no provider and no external call is ever made.
+
+mod openai;
+
+use std::{future::Future, pin::Pin, sync::Arc};
+
+pub use openai::OpenAiCompatible;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AiError {
+    #[error("the AI provider did not answer in time")]
+    Timeout,
+    #[error("the AI provider answered HTTP {0}")]
+    Status(u16),
+    #[error("the AI provider could not be reached: {0}")]
+    Unreachable(String),
+    #[error("the AI provider's answer is malformed: {0}")]
+    Malformed(String),
+}
+
+pub type AiFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<serde_json::Value, AiError>> + Send + 'a>>;
+
+pub trait AiProvider: Send + Sync + 'static {
+    /// Provider name for records (never a secret).
+    fn name(&self) -> &str;
+    fn model(&self) -> &str;
+    /// One chat completion constrained to a JSON object; returns that object.
+    fn complete_json<'a>(&'a self, system: &'a str, user: &'a str) -> AiFuture<'a>;
+}
+
+pub type SharedAi = Arc<dyn AiProvider>;

@@ -1,0 +1,121 @@
+//! The worker loop: claim, run, finish; sleep when there is nothing to do; stop when told.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use entity::jobs;
+use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
+
+use super::{claim, finish};
+use crate::{
+    assessments::enrich,
+    enums::{JobKind, JobStatus},
+    error::error_chain,
+    services::SharedServices,
+};
+
+#[derive(Debug, Clone, Copy)]
+pub struct RunnerConfig {
+    pub poll_interval: StdDuration,
+    pub lease: Duration,
+    pub retry_base: Duration,
+}
+
+/// What running a job can end in.
+pub enum JobError {
+    /// Worth another attempt (provider down, slow or confused).
+    Retry(String),
+    /// Another attempt cannot help.
+    Permanent(String),
+}
+
+pub struct JobRunner {
+    db: DatabaseConnection,
+    services: SharedServices,
+    config: RunnerConfig,
+}
+
+impl JobRunner {
+    pub fn new(db: DatabaseConnection, services: SharedServices, config: RunnerConfig) -> Self {
+        Self {
+            db,
+            services,
+            config,
+        }
+    }
+
+    /// Works until `shutdown` turns true; a job in hand is finished first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let now = self.services.clock.now();
+            match claim(&self.db, now, self.config.lease).await {
+                Ok(Some(job)) => self.execute(job).await,
+                Ok(None) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(self.config.poll_interval) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+                Err(err) => {
+                    tracing::error!(error = %error_chain(&err), "could not claim a job");
+                    tokio::time::sleep(self.config.poll_interval).await;
+                }
+            }
+        }
+    }
+
+    async fn execute(&self, job: jobs::Model) {
+        let outcome = match JobKind::from_db(&job.kind) {
+            Ok(JobKind::EnrichAssessment) => {
+                enrich::run(&self.db, &self.services, &job.payload).await
+            }
+            Err(err) => Err(JobError::Permanent(err.to_string())),
+        };
+        let now = self.services.clock.now();
+        let result = match outcome {
+            Ok(()) => {
+                tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempts, "job done");
+                finish(&self.db, job.id, JobStatus::Done, None, None, now).await
+            }
+            Err(JobError::Retry(reason)) if job.attempts < job.max_attempts => {
+                let delay = self.config.retry_base
+                    * 2_i32.saturating_pow(u32::try_from(job.attempts - 1).unwrap_or(0));
+                tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, %reason, "job failed; will retry");
+                finish(
+                    &self.db,
+                    job.id,
+                    JobStatus::Queued,
+                    Some(&reason),
+                    Some(now + delay),
+                    now,
+                )
+                .await
+            }
+            Err(JobError::Retry(reason) | JobError::Permanent(reason)) => {
+                tracing::error!(job = job.id, kind = %job.kind, attempt = job.attempts, %reason, "job given up");
+                if let Ok(JobKind::EnrichAssessment) = JobKind::from_db(&job.kind)
+                    && let Err(err) =
+                        enrich::record_failure(&self.db, &job.payload, &reason, now).await
+                {
+                    tracing::error!(job = job.id, error = %err, "could not record the failure");
+                }
+                finish(
+                    &self.db,
+                    job.id,
+                    JobStatus::Failed,
+                    Some(&reason),
+                    None,
+                    now,
+                )
+                .await
+            }
+        };
+        if let Err(err) = result {
+            tracing::error!(job = job.id, error = %error_chain(&err), "could not finish a job");
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! A local server speaking the OpenAI chat-completions wire format, to test the AI provider
+//! against: it answers well, answers garbage, fails with 500 or answers too late, and keeps
+//! the requests it received.
+
+use std::{
+    net::TcpListener,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    /// A valid JSON object with one suggestion.
+    Good,
+    /// HTTP 200 whose message content is not JSON.
+    Garbage,
+    /// JSON that breaks the rules (markup, too many items).
+    Unsafe,
+    /// HTTP 500.
+    ServerError,
+    /// A good answer after 3 seconds.
+    Slow,
+}
+
+pub const SUGGESTION: &str = "Try a 20-minute walk after dinner on most days.";
+
+#[derive(Default)]
+struct State {
+    behaviour: Option<Behaviour>,
+    requests: Vec<Value>,
+}
+
+#[derive(Clone)]
+pub struct FakeAi {
+    /// The API root to put in AI_BASE_URL.
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+async fn completions(state: web::Data<Arc<Mutex<State>>>, body: web::Json<Value>) -> HttpResponse {
+    let behaviour = {
+        let mut state = state.lock().unwrap();
+        state.requests.push(body.into_inner());
+        state.behaviour.unwrap_or(Behaviour::Good)
+    };
+    let answer = |content: String| {
+        HttpResponse::Ok().json(json!({
+            "id": "chatcmpl-test", "object": "chat.completion", "model": "test-model",
+            "choices": [{ "index": 0, "message": { "role": "assistant", "content": content }, "finish_reason": "stop" }],
+            "usage": { "prompt_tokens": 50, "completion_tokens": 20, "total_tokens": 70 }
+        }))
+    };
+    match behaviour {
+        Behaviour::Good => answer(json!({ "recommendations": [SUGGESTION] }).to_string()),
+        Behaviour::Garbage => answer("Sure! Here are some tips: walk more.".into()),
+        Behaviour::Unsafe => {
+            answer(json!({ "recommendations": ["<script>x</script>", "a", "b", "c"] }).to_string())
+        }
+        Behaviour::ServerError => HttpResponse::InternalServerError().body("upstream exploded"),
+        Behaviour::Slow => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            answer(json!({ "recommendations": [SUGGESTION] }).to_string())
+        }
+    }
+}
+
+impl FakeAi {
+    pub fn start(behaviour: Behaviour) -> Self {
+        let state = Arc::new(Mutex::new(State {
+            behaviour: Some(behaviour),
+            requests: Vec::new(),
+        }));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let data = web::Data::new(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .route("/v1/chat/completions", web::post().to(completions))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        Self {
+            url: format!("http://127.0.0.1:{port}/v1"),
+            state,
+        }
+    }
+
+    pub fn requests(&self) -> Vec<Value> {
+        self.state.lock().unwrap().requests.clone()
+    }
+}
