@@ -149,17 +149,20 @@ pub async fn run(
     Ok(())
 }
 
+/// What the user reads when enrichment was given up. The technical reason stays server-side
+/// (`jobs.last_error` and the log): it can name hosts or database details.
+pub const FAILURE_NOTICE: &str = "Personalised AI suggestions could not be added this time. Your result above is complete and unaffected.";
+
 /// Records, where the user sees it, that enrichment was given up; the local result stays.
 pub async fn record_failure(
     db: &DatabaseConnection,
     payload: &Value,
-    reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     let Ok(id) = assessment_id(payload) else {
         return Ok(());
     };
-    let failure = json!({ "error": reason, "at": now });
+    let failure = json!({ "error": FAILURE_NOTICE, "at": now });
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "UPDATE health_assessments SET assessment_data = assessment_data || jsonb_build_object('aiError', $2::jsonb) \

@@ -98,8 +98,7 @@ impl JobRunner {
             Err(JobError::Retry(reason) | JobError::Permanent(reason)) => {
                 tracing::error!(job = job.id, kind = %job.kind, attempt = job.attempts, %reason, "job given up");
                 if let Ok(JobKind::EnrichAssessment) = JobKind::from_db(&job.kind)
-                    && let Err(err) =
-                        enrich::record_failure(&self.db, &job.payload, &reason, now).await
+                    && let Err(err) = enrich::record_failure(&self.db, &job.payload, now).await
                 {
                     tracing::error!(job = job.id, error = %err, "could not record the failure");
                 }
