@@ -6,6 +6,27 @@
 
 pub use sea_orm_migration::prelude::*;
 
+/// A migration written as PostgreSQL: `up` runs the first script, `down` the second.
+macro_rules! sql_migration {
+    ($up:expr, $down:expr $(,)?) => {
+        #[derive(DeriveMigrationName)]
+        pub struct Migration;
+
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                manager.get_connection().execute_unprepared($up).await?;
+                Ok(())
+            }
+
+            async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                manager.get_connection().execute_unprepared($down).await?;
+                Ok(())
+            }
+        }
+    };
+}
+
 mod m20261127_000001_create_erd;
 mod m20261127_000002_add_account_security;
 mod m20261127_000003_create_jobs;
