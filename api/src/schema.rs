@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     assessments::{
         graphql::{AssessmentsMutation, AssessmentsQuery},
-        loaders::AssessmentsByUserId,
+        loaders::{AssessmentsByUserId, TrendLoader},
     },
     auth::{
         loaders::SessionsByUserId, mutation::AuthMutation, query::AuthQuery,
@@ -84,6 +84,7 @@ pub fn prepare_request(
             CountLoader::new(db.clone(), now),
             tokio::spawn,
         ))
+        .data(DataLoader::new(TrendLoader::new(db.clone()), tokio::spawn))
 }
 
 struct PageLoaderFactory {

@@ -15,6 +15,7 @@ const NESTED: &str = "{ me {
     medicalReports(first: 20) { edges { node { id fileName analysisStatus } } }
     sessions(first: 20) { edges { node { id isCurrent } } }
     settings(first: 20) { edges { node { key value type } } }
+    assessmentTrend(type: BMI) { score }
 } }";
 
 /// A user with `sessions` chat sessions of `messages` messages each, plus a few rows of every
@@ -77,8 +78,8 @@ async fn nested_relations_cost_the_same_statements_for_2_or_20_parents() {
         "statements must not grow with the number of parents"
     );
     // 1 token lookup; chat sessions page + count; messages page + count (all 20 sessions in one);
-    // one page each for assessments, reports, device sessions and settings.
-    assert_eq!(large_statements, 9);
+    // one page each for assessments, reports, device sessions and settings; one trend.
+    assert_eq!(large_statements, 10);
 
     // The right rows: each user sees their own, newest chat session first, messages in order.
     let chats = &large_data["me"]["chatSessions"];
@@ -131,6 +132,11 @@ async fn nested_relations_cost_the_same_statements_for_2_or_20_parents() {
     assert_eq!(nodes(&me["sessions"]).len(), 1);
     assert_eq!(nodes(&me["sessions"])[0]["isCurrent"], true);
     assert_eq!(nodes(&me["settings"]).len(), 2);
+    assert_eq!(
+        me["assessmentTrend"],
+        json!([{ "score": 21 }, { "score": 22 }, { "score": 23 }]),
+        "oldest first"
+    );
 }
 
 #[tokio::test]

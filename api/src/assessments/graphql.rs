@@ -1,6 +1,6 @@
 //! Assessment queries and mutations: thin resolvers over the engine and `service`.
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject, dataloader::DataLoader};
 use chrono::{DateTime, Utc};
 
 use sea_orm::TransactionTrait;
@@ -9,6 +9,7 @@ use super::{
     engine::{self, FieldKind, FieldSpec, InstrumentInfo},
     enrich,
     input::CreateHealthAssessmentInput,
+    loaders::{TrendKey, TrendLoader},
     service,
     types::HealthAssessment,
 };
@@ -181,7 +182,7 @@ impl AssessmentsMutation {
     }
 }
 
-/// The trend series of `user_id`; used by `User.assessmentTrend`.
+/// The trend series of `user_id`, batched across users; used by `User.assessmentTrend`.
 pub async fn trend_points(
     ctx: &Context<'_>,
     user_id: i32,
@@ -189,9 +190,18 @@ pub async fn trend_points(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> Result<Vec<AssessmentTrendPoint>, AppError> {
-    service::trend(db(ctx), user_id, assessment_type, from, to)
-        .await?
-        .into_iter()
+    let loader = ctx.data_unchecked::<DataLoader<TrendLoader>>();
+    let rows = loader
+        .load_one(TrendKey {
+            user_id,
+            assessment_type,
+            from,
+            to,
+        })
+        .await
+        .map_err(|err| AppError::internal(err.to_string()))?
+        .unwrap_or_default();
+    rows.into_iter()
         .map(|row| {
             let assessment = HealthAssessment::try_from(row)?;
             Ok(AssessmentTrendPoint {

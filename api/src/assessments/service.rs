@@ -1,4 +1,4 @@
-//! Stored assessments: create, read, delete, trend. Every function takes the owner's id and
+//! Stored assessments: create, read, delete (trends load in batches: `loaders::TrendLoader`). Every function takes the owner's id and
 //! never touches another user's rows.
 
 use chrono::{DateTime, Utc};
@@ -6,11 +6,10 @@ use entity::health_assessments;
 use rust_decimal::{Decimal, prelude::FromPrimitive};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder,
 };
 
 use super::input::Evaluated;
-use crate::{enums::AssessmentType, error::AppError};
+use crate::error::AppError;
 
 pub async fn create_assessment(
     conn: &impl ConnectionTrait,
@@ -78,28 +77,4 @@ pub async fn delete_own(
     } else {
         Ok(())
     }
-}
-
-/// One instrument's results in time order, for charts.
-pub async fn trend(
-    conn: &impl ConnectionTrait,
-    user_id: i32,
-    assessment_type: AssessmentType,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
-) -> Result<Vec<health_assessments::Model>, AppError> {
-    let mut query = health_assessments::Entity::find()
-        .filter(health_assessments::Column::UserId.eq(user_id))
-        .filter(health_assessments::Column::AssessmentType.eq(assessment_type.as_db()));
-    if let Some(from) = from {
-        query = query.filter(health_assessments::Column::CreatedAt.gte(from));
-    }
-    if let Some(to) = to {
-        query = query.filter(health_assessments::Column::CreatedAt.lt(to));
-    }
-    Ok(query
-        .order_by_asc(health_assessments::Column::CreatedAt)
-        .order_by_asc(health_assessments::Column::Id)
-        .all(conn)
-        .await?)
 }
