@@ -180,6 +180,23 @@ async fn every_instrument_end_to_end() {
     assert_eq!(bmi, 229, "WHO example: 22.9");
 }
 
+/// D'Agostino 2008's worked example (the woman of its Table 11): 10.48 %, end to end.
+#[tokio::test]
+async fn the_papers_worked_example_end_to_end() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "paper@example.com").await;
+    let input = json!({ "cardiovascular": { "sex": "FEMALE", "age": 61, "totalCholesterol": 180, "hdlCholesterol": 47,
+        "systolicBp": 124, "onBpTreatment": false, "currentSmoker": true, "diabetes": false } });
+    let response = create(&app, &token, input).await;
+    let assessment = &ok(&response)["createHealthAssessment"]["assessment"];
+    assert_eq!(assessment["riskScore"], 10);
+    assert_eq!(assessment["riskLevel"], "MODERATE");
+    assert_eq!(
+        assessment["assessmentData"]["details"]["tenYearRiskPercent"],
+        10.48
+    );
+}
+
 #[tokio::test]
 async fn a_crisis_answer_puts_help_first() {
     let app = spawn_app().await;

@@ -264,6 +264,21 @@ mod tests {
         );
     }
 
+    /// The paper's own worked examples (D'Agostino 2008, the example patients of its Tables
+    /// 11 and 12), as encoded in the test suite of the estimateCVRisk R package
+    /// (github.com/DGruen89/estimateCVRisk, "Paper example is correct" for
+    /// `ascvd_frs_cvd_formula`): 10.48 % and 15.62 %.
+    #[test]
+    fn matches_the_papers_worked_examples() {
+        let woman = input(Sex::Female, 61.0, 180.0, 47.0, 124.0, false, true, false);
+        assert_eq!(percent(&woman), 10.48);
+        let man = input(Sex::Male, 53.0, 161.0, 55.0, 125.0, true, false, true);
+        assert_eq!(percent(&man), 15.62);
+        // Both are intermediate risk.
+        assert_eq!(evaluate(&woman).unwrap().level, RiskLevel::Moderate);
+        assert_eq!(evaluate(&man).unwrap().score, 16);
+    }
+
     #[test]
     fn risk_levels_follow_the_10_and_20_percent_thresholds() {
         let low = evaluate(&input(
