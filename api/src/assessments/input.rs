@@ -5,13 +5,8 @@ use async_graphql::OneofObject;
 use serde_json::{Value, json};
 
 use super::engine::{
-    FieldError, Outcome,
-    blood_pressure::{self, BloodPressureInput},
-    bmi::{self, BmiInput},
-    findrisc::{self, FindriscInput},
-    framingham::{self, FraminghamInput},
-    gad7::{self, Gad7Input},
-    phq9::{self, Phq9Input},
+    FieldError, Instrument, Outcome, blood_pressure::BloodPressureInput, bmi::BmiInput,
+    findrisc::FindriscInput, framingham::FraminghamInput, gad7::Gad7Input, phq9::Phq9Input,
 };
 use crate::enums::AssessmentType;
 
@@ -42,67 +37,32 @@ pub struct Evaluated {
 
 impl CreateHealthAssessmentInput {
     pub fn evaluate(&self) -> Result<Evaluated, FieldError> {
-        fn run<I: serde::Serialize>(
-            member: &str,
-            assessment_type: AssessmentType,
-            version: &str,
-            input: &I,
-            evaluate: fn(&I) -> Result<Outcome, FieldError>,
-        ) -> Result<Evaluated, FieldError> {
-            let outcome = evaluate(input).map_err(|e| FieldError {
-                field: format!("{member}.{}", e.field),
-                message: e.message,
-            })?;
-            let data = json!({
-                "instrument": assessment_type.as_db(),
-                "version": version,
-                "band": outcome.band,
-                "inputs": serde_json::to_value(input).unwrap_or(Value::Null),
-                "details": outcome.details,
-            });
-            Ok(Evaluated {
-                assessment_type,
-                outcome,
-                data,
-            })
-        }
         match self {
-            Self::Cardiovascular(i) => run(
-                "cardiovascular",
-                AssessmentType::Cardiovascular,
-                framingham::VERSION,
-                i,
-                framingham::evaluate,
-            ),
-            Self::Diabetes(i) => run(
-                "diabetes",
-                AssessmentType::Diabetes,
-                findrisc::VERSION,
-                i,
-                findrisc::evaluate,
-            ),
-            Self::Depression(i) => run(
-                "depression",
-                AssessmentType::Depression,
-                phq9::VERSION,
-                i,
-                phq9::evaluate,
-            ),
-            Self::Anxiety(i) => run(
-                "anxiety",
-                AssessmentType::Anxiety,
-                gad7::VERSION,
-                i,
-                gad7::evaluate,
-            ),
-            Self::BloodPressure(i) => run(
-                "bloodPressure",
-                AssessmentType::BloodPressure,
-                blood_pressure::VERSION,
-                i,
-                blood_pressure::evaluate,
-            ),
-            Self::Bmi(i) => run("bmi", AssessmentType::Bmi, bmi::VERSION, i, bmi::evaluate),
+            Self::Cardiovascular(input) => evaluate(input),
+            Self::Diabetes(input) => evaluate(input),
+            Self::Depression(input) => evaluate(input),
+            Self::Anxiety(input) => evaluate(input),
+            Self::BloodPressure(input) => evaluate(input),
+            Self::Bmi(input) => evaluate(input),
         }
     }
+}
+
+fn evaluate<I: Instrument>(input: &I) -> Result<Evaluated, FieldError> {
+    let outcome = input.evaluate().map_err(|e| FieldError {
+        field: format!("{}.{}", I::MEMBER, e.field),
+        message: e.message,
+    })?;
+    let data = json!({
+        "instrument": I::ASSESSMENT_TYPE.as_db(),
+        "version": I::VERSION,
+        "band": outcome.band,
+        "inputs": serde_json::to_value(input).unwrap_or(Value::Null),
+        "details": outcome.details,
+    });
+    Ok(Evaluated {
+        assessment_type: I::ASSESSMENT_TYPE,
+        outcome,
+        data,
+    })
 }

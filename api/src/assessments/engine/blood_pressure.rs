@@ -33,6 +33,12 @@ pub struct BloodPressureInput {
     pub readings: Vec<BloodPressureReading>,
 }
 
+super::instrument!(
+    BloodPressureInput,
+    AssessmentType::BloodPressure,
+    "bloodPressure"
+);
+
 pub fn info() -> InstrumentInfo {
     let readings = FieldSpec {
         kind: FieldKind::List,

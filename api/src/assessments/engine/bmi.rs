@@ -24,6 +24,8 @@ pub struct BmiInput {
     pub weight_kg: f64,
 }
 
+super::instrument!(BmiInput, AssessmentType::Bmi, "bmi");
+
 pub fn info() -> InstrumentInfo {
     InstrumentInfo {
         code: AssessmentType::Bmi,

@@ -49,6 +49,8 @@ pub struct FindriscInput {
     pub family_history: FamilyHistory,
 }
 
+super::instrument!(FindriscInput, AssessmentType::Diabetes, "diabetes");
+
 pub fn info() -> InstrumentInfo {
     InstrumentInfo {
         code: AssessmentType::Diabetes,

@@ -82,6 +82,12 @@ const TOTAL_CHOLESTEROL: (f64, f64) = (100.0, 400.0);
 const HDL: (f64, f64) = (20.0, 100.0);
 const SBP: (f64, f64) = (90.0, 200.0);
 
+super::instrument!(
+    FraminghamInput,
+    AssessmentType::Cardiovascular,
+    "cardiovascular"
+);
+
 pub fn info() -> InstrumentInfo {
     InstrumentInfo {
         code: AssessmentType::Cardiovascular,

@@ -21,6 +21,8 @@ pub struct Gad7Input {
     pub items: Vec<i32>,
 }
 
+super::instrument!(Gad7Input, AssessmentType::Anxiety, "anxiety");
+
 pub fn info() -> InstrumentInfo {
     let mut items = FieldSpec::integer(
         "items",

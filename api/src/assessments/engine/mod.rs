@@ -2,8 +2,9 @@
 //! No database, no HTTP. Numbers and sources come from `shared/clinical/INSTRUMENTS.md` and are
 //! cited beside each table; boundary choices are listed in docs/assessments.md.
 //!
-//! An instrument is one module with a typed input, `info()` (what a form needs to render it)
-//! and `evaluate()`; adding one means adding its module and a line in [`registry`].
+//! An instrument is one module with a typed input implementing [`Instrument`] (one
+//! `instrument!` line), `info()` (what a form needs to render it) and `evaluate()`; adding one
+//! means adding its module, its line in [`registry`] and its member of the one-of input.
 
 pub mod blood_pressure;
 pub mod bmi;
@@ -18,6 +19,32 @@ use crate::{
     enums::{AssessmentType, RiskLevel},
     error::AppError,
 };
+
+/// What every instrument's input type provides. Adding an instrument means a module that
+/// implements this (and `info()`), plus its line in [`registry`] and its member of the GraphQL
+/// one-of input.
+pub trait Instrument: serde::Serialize {
+    const ASSESSMENT_TYPE: AssessmentType;
+    const VERSION: &'static str;
+    /// The member's name in `CreateHealthAssessmentInput`, used to name fields in errors.
+    const MEMBER: &'static str;
+    fn evaluate(&self) -> Result<Outcome, FieldError>;
+}
+
+/// Implements [`Instrument`] for an input type from its module's `VERSION` and `evaluate`.
+macro_rules! instrument {
+    ($input:ty, $assessment_type:expr, $member:literal) => {
+        impl $crate::assessments::engine::Instrument for $input {
+            const ASSESSMENT_TYPE: $crate::enums::AssessmentType = $assessment_type;
+            const VERSION: &'static str = VERSION;
+            const MEMBER: &'static str = $member;
+            fn evaluate(&self) -> Result<$crate::assessments::engine::Outcome, $crate::assessments::engine::FieldError> {
+                evaluate(self)
+            }
+        }
+    };
+}
+pub(crate) use instrument;
 
 /// An input the instrument cannot take, with the input field at fault.
 #[derive(Debug, Clone, PartialEq)]

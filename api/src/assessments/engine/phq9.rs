@@ -34,6 +34,8 @@ pub struct Phq9Input {
     pub difficulty: Option<Difficulty>,
 }
 
+super::instrument!(Phq9Input, AssessmentType::Depression, "depression");
+
 pub fn info() -> InstrumentInfo {
     let mut items = FieldSpec::integer(
         "items",
