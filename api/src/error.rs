@@ -80,6 +80,13 @@ impl From<DbErr> for AppError {
     }
 }
 
+/// A DataLoader shares one database error among all the fields waiting on its batch.
+impl From<std::sync::Arc<DbErr>> for AppError {
+    fn from(err: std::sync::Arc<DbErr>) -> Self {
+        Self::internal(err.to_string())
+    }
+}
+
 /// Sets `extensions.code` on every error of a response and strips internals from messages.
 pub fn finalize_errors(errors: &mut [ServerError]) {
     for error in errors.iter_mut() {

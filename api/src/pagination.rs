@@ -215,8 +215,7 @@ where
             parent_id,
             args: args.clone(),
         })
-        .await
-        .map_err(|err| AppError::internal(err.to_string()))?
+        .await?
         .unwrap_or_default();
     let (limit, backward) = match args.take {
         Take::First(n) => (n, false),
@@ -264,10 +263,7 @@ impl TotalCount {
     /// when it is shown.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64, AppError> {
         let loader = ctx.data_unchecked::<DataLoader<CountLoader>>();
-        let count = loader
-            .load_one(self.key.clone())
-            .await
-            .map_err(|err| AppError::internal(err.to_string()))?;
+        let count = loader.load_one(self.key.clone()).await?;
         Ok(count.unwrap_or(0))
     }
 }

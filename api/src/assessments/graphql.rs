@@ -198,8 +198,7 @@ pub async fn trend_points(
             from,
             to,
         })
-        .await
-        .map_err(|err| AppError::internal(err.to_string()))?
+        .await?
         .unwrap_or_default();
     rows.into_iter()
         .map(|row| {
