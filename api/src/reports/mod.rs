@@ -1,4 +1,5 @@
 //! Medical report uploads and their background analysis.
 
+pub mod analysis;
 pub mod loaders;
 pub mod types;

@@ -1,0 +1,570 @@
+//! Finds lab values in a report's text, one line at a time: an analyte name at the start of a
+//! line, then its value, an optional unit, and an optional printed reference range, in the
+//! orders lab reports print them ("Glucose, fasting  105 mg/dL  70 - 99  H",
+//! "HbA1c: 6.1 % (4.0-5.6)", "LDL | 4.2 | mmol/L | < 3.0"). Each value is flagged against
+//! the printed range, or the default range when none is printed, and against critical limits.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::analytes::{ANALYTES, Analyte, Bounds, Position, Sex, at_least, below, between};
+
+/// Bumped whenever the output for the same text can change.
+pub const PARSER_VERSION: &str = "1";
+
+/// Abbreviations this short also start ordinary sentences; a line named by one must also
+/// print a unit or a range before it is believed.
+const SHORT_NAME: usize = 3;
+/// Words allowed between a name and its value ("Glucose, fasting, plasma 105").
+const MAX_WORDS_BEFORE_VALUE: usize = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Flag {
+    Low,
+    Normal,
+    High,
+    /// Beyond a critical limit: the report owner should contact a clinician promptly.
+    Critical,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RangeSource {
+    /// Printed on the report.
+    Report,
+    /// This service's default for the analyte (docs/reports.md).
+    Default,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Range {
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub unit: String,
+    pub source: RangeSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabValue {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub value: f64,
+    /// `<` or `>` when the report prints a bound rather than a value ("< 0.5").
+    pub qualifier: Option<&'static str>,
+    /// The unit as printed; the standard unit when none is printed (`unitAssumed`).
+    pub unit: String,
+    pub unit_assumed: bool,
+    /// The value in the standard unit, when the printed unit is known.
+    pub standard_value: Option<f64>,
+    pub standard_unit: &'static str,
+    pub range: Range,
+    /// `None` only when the printed unit is unknown and no range is printed: nothing to compare.
+    pub flag: Option<Flag>,
+    pub source_line: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Findings {
+    pub values: Vec<LabValue>,
+    pub report_date: Option<NaiveDate>,
+}
+
+/// Every recognised analyte in `text` (the first value of each), and the report date.
+pub fn parse(text: &str, sex: Sex) -> Findings {
+    let mut findings = Findings::default();
+    for line in text.lines() {
+        if findings.report_date.is_none() {
+            findings.report_date = report_date(line);
+        }
+        if let Some(value) = parse_line(line, sex)
+            && !findings.values.iter().any(|v| v.key == value.key)
+        {
+            findings.values.push(value);
+        }
+    }
+    findings
+}
+
+fn parse_line(line: &str, sex: Sex) -> Option<LabValue> {
+    let line = line.trim();
+    let body = strip_row_marker(line);
+    let (analyte, name_len) = match_name(body)?;
+    let rest = value_start(&body[name_len..])?;
+    let tokens = tokenize(rest);
+    let (value, qualifier, mut at) = first_value(&tokens)?;
+
+    // The unit follows the value, or comes after the range ("105 70-99 mg/dL").
+    let unit_here = unit_at(analyte, &tokens, at);
+    if let Some((_, used)) = &unit_here {
+        at += used;
+    }
+    let printed = printed_range(&tokens[at..]);
+    let unit = unit_here
+        .map(|(unit, _)| unit)
+        .or_else(|| {
+            (at..tokens.len()).find_map(|i| unit_at(analyte, &tokens, i).map(|(unit, _)| unit))
+        })
+        .or_else(|| unknown_unit(&tokens, at));
+    if name_len <= SHORT_NAME && unit.is_none() && printed.is_none() {
+        return None;
+    }
+
+    let (unit, unit_assumed) = match unit {
+        Some(unit) => (unit, false),
+        None => (analyte.unit.to_owned(), true),
+    };
+    let standard_value = analyte
+        .conversion(&unit)
+        .map(|c| round(value * c.factor + c.offset));
+    let (bounds, range_unit, source) = match printed {
+        Some(bounds) => (bounds, unit.clone(), RangeSource::Report),
+        None => (
+            analyte.default_range.for_sex(sex),
+            analyte.unit.to_owned(),
+            RangeSource::Default,
+        ),
+    };
+    let compared = match source {
+        RangeSource::Report => Some(value),
+        RangeSource::Default => standard_value,
+    };
+    let critical = standard_value.is_some_and(|v| analyte.critical.position(v) != Position::Within);
+    let flag = if critical {
+        Some(Flag::Critical)
+    } else {
+        compared.map(|v| match bounds.position(v) {
+            Position::Below => Flag::Low,
+            Position::Within => Flag::Normal,
+            Position::Above => Flag::High,
+        })
+    };
+    Some(LabValue {
+        key: analyte.key,
+        name: analyte.name,
+        value,
+        qualifier,
+        unit,
+        unit_assumed,
+        standard_value,
+        standard_unit: analyte.unit,
+        range: Range {
+            low: bounds.low,
+            high: bounds.high,
+            unit: range_unit,
+            source,
+        },
+        flag,
+        source_line: line.chars().take(200).collect(),
+    })
+}
+
+fn round(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+/// Drops table borders, bullets and row numbers ("| ", "• ", "3. ").
+fn strip_row_marker(line: &str) -> &str {
+    let line = line.trim_start_matches(|c: char| c.is_whitespace() || "|*•-–>".contains(c));
+    let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits > 0 && digits <= 3 {
+        let after = &line[digits..];
+        if let Some(rest) = after
+            .strip_prefix(". ")
+            .or_else(|| after.strip_prefix(") "))
+        {
+            return rest.trim_start();
+        }
+    }
+    line
+}
+
+/// The analyte whose name starts `line` (longest name wins), and the name's length in bytes.
+fn match_name(line: &str) -> Option<(&'static Analyte, usize)> {
+    let lower = line.to_lowercase();
+    if lower.len() != line.len() {
+        // Lower-casing changed byte offsets (rare non-ASCII letters); offsets would not line up.
+        return None;
+    }
+    ANALYTES
+        .iter()
+        .flat_map(|analyte| {
+            analyte
+                .names
+                .iter()
+                .map(move |name| (analyte, name.len(), *name))
+        })
+        .filter(|(_, len, name)| {
+            lower.starts_with(name)
+                && !lower[*len..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric)
+        })
+        .max_by_key(|(_, len, _)| *len)
+        .map(|(analyte, len, _)| (analyte, len))
+}
+
+/// Skips qualifiers between the name and the value ("(fasting)", ", serum", "(CKD-EPI 2021)").
+fn value_start(mut rest: &str) -> Option<&str> {
+    let mut words = 0;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || ",:;|=".contains(c));
+        if rest.is_empty() {
+            return None;
+        }
+        if rest.starts_with(['(', '[']) {
+            let close = rest.find([')', ']'])?;
+            rest = &rest[close + 1..];
+            continue;
+        }
+        let end = rest.find(is_separator).unwrap_or(rest.len());
+        let mut run = Vec::new();
+        push_run(&rest[..end], &mut run);
+        if run.iter().any(|t| matches!(t, Token::Num(_)))
+            && !run.iter().any(|t| matches!(t, Token::Word(_)))
+        {
+            return Some(rest);
+        }
+        words += 1;
+        if words > MAX_WORDS_BEFORE_VALUE {
+            return None;
+        }
+        rest = &rest[end..];
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Num(f64),
+    Dash,
+    Less { inclusive: bool },
+    Greater { inclusive: bool },
+    Word(String),
+}
+
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || "()[]{}|;".contains(c)
+}
+
+fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    for run in text.split(is_separator).filter(|r| !r.is_empty()) {
+        push_run(run, &mut tokens);
+    }
+    tokens
+}
+
+fn push_run(run: &str, tokens: &mut Vec<Token>) {
+    let mut rest = run.trim_matches(|c| c == ',' || c == ':');
+    loop {
+        let (token, len) = if rest.starts_with("<=") {
+            (Token::Less { inclusive: true }, 2)
+        } else if rest.starts_with('≤') {
+            (Token::Less { inclusive: true }, '≤'.len_utf8())
+        } else if rest.starts_with('<') {
+            (Token::Less { inclusive: false }, 1)
+        } else if rest.starts_with(">=") {
+            (Token::Greater { inclusive: true }, 2)
+        } else if rest.starts_with('≥') {
+            (Token::Greater { inclusive: true }, '≥'.len_utf8())
+        } else if rest.starts_with('>') {
+            (Token::Greater { inclusive: false }, 1)
+        } else {
+            break;
+        };
+        tokens.push(token);
+        rest = &rest[len..];
+    }
+    if rest.is_empty() {
+        return;
+    }
+    if rest == "-" || rest == "–" || rest.eq_ignore_ascii_case("to") {
+        tokens.push(Token::Dash);
+        return;
+    }
+    if let Some(number) = number(rest) {
+        tokens.push(Token::Num(number));
+        return;
+    }
+    for dash in ['-', '–'] {
+        if let Some((low, high)) = rest.split_once(dash)
+            && let (Some(low), Some(high)) = (number(low), number(high))
+        {
+            tokens.extend([Token::Num(low), Token::Dash, Token::Num(high)]);
+            return;
+        }
+    }
+    tokens.push(Token::Word(rest.to_lowercase()));
+}
+
+/// A plain decimal number: `105`, `5.4`, `5,4` (decimal comma), `250,000` (grouping).
+fn number(text: &str) -> Option<f64> {
+    let plain = text.starts_with(|c: char| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',');
+    if !plain {
+        return None;
+    }
+    let normalised = match text.split_once(',') {
+        None => text.to_owned(),
+        Some((whole, fraction))
+            if !whole.contains('.')
+                && (1..=2).contains(&fraction.len())
+                && fraction.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            format!("{whole}.{fraction}")
+        }
+        Some((lead, _)) => {
+            let (integer, _) = text.split_once('.').unwrap_or((text, ""));
+            let grouped = lead.len() <= 3 && integer.split(',').skip(1).all(|g| g.len() == 3);
+            if !grouped {
+                return None;
+            }
+            text.replace(',', "")
+        }
+    };
+    normalised.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+fn first_value(tokens: &[Token]) -> Option<(f64, Option<&'static str>, usize)> {
+    let mut qualifier = None;
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            Token::Less { .. } => qualifier = Some("<"),
+            Token::Greater { .. } => qualifier = Some(">"),
+            Token::Num(value) => return Some((*value, qualifier, i + 1)),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// A unit the analyte knows at `tokens[at]` (possibly printed as two words, "1.73 m2"),
+/// and how many tokens it took.
+fn unit_at(analyte: &Analyte, tokens: &[Token], at: usize) -> Option<(String, usize)> {
+    let Some(Token::Word(first)) = tokens.get(at) else {
+        return None;
+    };
+    if let Some(Token::Word(second)) = tokens.get(at + 1) {
+        let joined = format!("{first} {second}");
+        if analyte.conversion(&joined).is_some() {
+            return Some((joined, 2));
+        }
+    }
+    analyte.conversion(first).map(|_| (first.clone(), 1))
+}
+
+/// A unit-looking word right after the value that the analyte does not know ("mg%", "x10E3").
+/// It is kept as printed, so the value is never silently read in the wrong unit.
+fn unknown_unit(tokens: &[Token], at: usize) -> Option<String> {
+    match tokens.get(at) {
+        Some(Token::Word(word)) if word.contains(['/', '%', '^']) => Some(word.clone()),
+        _ => None,
+    }
+}
+
+/// The first reference range among `tokens`: `a - b`, `< b`, `<= b`, `> a`, `>= a`.
+fn printed_range(tokens: &[Token]) -> Option<Bounds> {
+    let span = tokens.windows(3).find_map(|window| match window {
+        [Token::Num(low), Token::Dash, Token::Num(high)] if low <= high => {
+            Some(between(*low, *high))
+        }
+        _ => None,
+    });
+    span.or_else(|| {
+        tokens.windows(2).find_map(|window| match window {
+            [Token::Less { inclusive }, Token::Num(high)] => Some(Bounds {
+                high_inclusive: *inclusive,
+                ..below(*high)
+            }),
+            [Token::Greater { inclusive }, Token::Num(low)] => Some(Bounds {
+                low_inclusive: *inclusive,
+                ..at_least(*low)
+            }),
+            _ => None,
+        })
+    })
+}
+
+/// A report date on a line that names one ("Collected: 2026-03-14", "Report date 14 Mar 2026").
+fn report_date(line: &str) -> Option<NaiveDate> {
+    const LABELS: &[&str] = &[
+        "collected",
+        "collection date",
+        "date collected",
+        "date of collection",
+        "report date",
+        "date reported",
+        "reported",
+        "sample date",
+        "specimen date",
+        "date of report",
+        "date:",
+    ];
+    let lower = line.to_lowercase();
+    if !LABELS.iter().any(|label| lower.contains(label)) {
+        return None;
+    }
+    let words: Vec<&str> = line
+        .split(|c: char| c.is_whitespace() || c == '|')
+        .filter(|w| !w.is_empty())
+        .collect();
+    const FORMATS: &[&str] = &[
+        "%Y-%m-%d",
+        "%d.%m.%Y",
+        "%d %b %Y",
+        "%d %B %Y",
+        "%b %d, %Y",
+        "%B %d, %Y",
+    ];
+    for len in [1, 3] {
+        for window in words.windows(len) {
+            let candidate = window.join(" ");
+            let candidate = candidate.trim_end_matches([',', '.', ';']);
+            if let Some(date) = FORMATS
+                .iter()
+                .find_map(|format| NaiveDate::parse_from_str(candidate, format).ok())
+            {
+                return Some(date);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(line: &str) -> LabValue {
+        let findings = parse(line, Sex::Unknown);
+        assert_eq!(findings.values.len(), 1, "{line}: {findings:?}");
+        findings.values[0].clone()
+    }
+
+    fn none(line: &str) {
+        let findings = parse(line, Sex::Unknown);
+        assert!(findings.values.is_empty(), "{line}: {findings:?}");
+    }
+
+    #[test]
+    fn a_table_row_with_printed_range() {
+        let v = one("Glucose, fasting    105   mg/dL   70 - 99   H");
+        assert_eq!(
+            (v.key, v.value, v.unit.as_str()),
+            ("glucose", 105.0, "mg/dl")
+        );
+        assert_eq!((v.range.low, v.range.high), (Some(70.0), Some(99.0)));
+        assert_eq!(v.range.source, RangeSource::Report);
+        assert_eq!(v.flag, Some(Flag::High));
+    }
+
+    #[test]
+    fn layouts_seen_on_lab_reports() {
+        let v = one("HbA1c: 6.1 % (4.0-5.6)");
+        assert_eq!(
+            (v.value, v.flag, v.range.high),
+            (6.1, Some(Flag::High), Some(5.6))
+        );
+        let v = one("| LDL Cholesterol | 4.2 | mmol/L | < 3.0 | High |");
+        assert_eq!(
+            (v.key, v.value, v.flag),
+            ("ldl_cholesterol", 4.2, Some(Flag::High))
+        );
+        assert_eq!(v.standard_value, Some(162.413));
+        let v = one("3. Hemoglobin (Hb) 11,2 g/dL [12.0 - 15.5]");
+        assert_eq!(
+            (v.key, v.value, v.flag),
+            ("hemoglobin", 11.2, Some(Flag::Low))
+        );
+        let v = one("Platelets 250,000 /uL 150,000-450,000");
+        assert_eq!((v.value, v.flag), (250_000.0, Some(Flag::Normal)));
+        let v = one("eGFR (CKD-EPI 2021)  92  mL/min/1.73 m2  >= 60");
+        assert_eq!((v.key, v.value, v.flag), ("egfr", 92.0, Some(Flag::Normal)));
+        let v = one("TSH 2.1 70-99 uIU/mL");
+        assert_eq!((v.unit.as_str(), v.range.low), ("uiu/ml", Some(70.0)));
+    }
+
+    #[test]
+    fn without_a_printed_range_the_default_applies_in_standard_units() {
+        let v = one("Glucose 6.2 mmol/L");
+        assert_eq!(v.standard_value, Some(111.6));
+        assert_eq!(v.range.source, RangeSource::Default);
+        assert_eq!((v.range.high, v.range.unit.as_str()), (Some(99.0), "mg/dL"));
+        assert_eq!(v.flag, Some(Flag::High));
+        let v = one("Total cholesterol 200 mg/dL");
+        assert_eq!(
+            v.flag,
+            Some(Flag::High),
+            "200 is already borderline high (ATP III)"
+        );
+        let v = one("Total cholesterol 199 mg/dL");
+        assert_eq!(v.flag, Some(Flag::Normal));
+        let v = one("HDL cholesterol 38");
+        assert_eq!((v.flag, v.unit_assumed), (Some(Flag::Low), true));
+    }
+
+    #[test]
+    fn sex_specific_defaults() {
+        let line = "Hemoglobin 12.5 g/dL";
+        assert_eq!(parse(line, Sex::Male).values[0].flag, Some(Flag::Low));
+        assert_eq!(parse(line, Sex::Female).values[0].flag, Some(Flag::Normal));
+    }
+
+    #[test]
+    fn critical_limits_win_over_the_printed_range() {
+        let v = one("Potassium 6.9 mmol/L 3.5 - 5.1");
+        assert_eq!(v.flag, Some(Flag::Critical));
+        let v = one("Glucose 2.0 mmol/L");
+        assert_eq!(v.flag, Some(Flag::Critical));
+    }
+
+    #[test]
+    fn longest_name_wins() {
+        assert_eq!(one("Hemoglobin A1c 5.4 %").key, "hba1c");
+        assert_eq!(one("Calcium 9.5 mg/dL").key, "calcium");
+        assert_eq!(one("Na+ 140 mmol/L").key, "sodium");
+    }
+
+    #[test]
+    fn sentences_are_not_lab_values() {
+        none("K. Smith, MD 2026");
+        none("Kidney function 2 tests");
+        none("Glucose tolerance test was not performed");
+        none("Alternatively 3 samples");
+        none("Sodium");
+    }
+
+    #[test]
+    fn the_first_value_of_an_analyte_is_kept() {
+        let findings = parse("Glucose 90 mg/dL\nGlucose 300 mg/dL", Sex::Unknown);
+        assert_eq!(findings.values.len(), 1);
+        assert_eq!(findings.values[0].value, 90.0);
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(number("5,4"), Some(5.4));
+        assert_eq!(number("250,000"), Some(250_000.0));
+        assert_eq!(number("1,234.5"), Some(1234.5));
+        assert_eq!(number("12,3456"), None);
+        assert_eq!(number("1e5"), None);
+        assert_eq!(number("inf"), None);
+        assert_eq!(number(".5"), None);
+    }
+
+    #[test]
+    fn report_dates() {
+        let date = |s| report_date(s);
+        let expected = NaiveDate::from_ymd_opt(2026, 3, 14);
+        assert_eq!(date("Collected: 2026-03-14 08:10"), expected);
+        assert_eq!(date("Report date 14 Mar 2026"), expected);
+        assert_eq!(date("Date reported: March 14, 2026"), expected);
+        assert_eq!(date("Date: 14.03.2026"), expected);
+        assert_eq!(date("Glucose 2026-03-14"), None);
+    }
+}
