@@ -155,6 +155,42 @@ pub struct Settings {
     #[arg(long, env = "JOB_MAX_ATTEMPTS", default_value_t = 5, global = true)]
     pub job_max_attempts: i32,
 
+    /// Where uploaded files are kept (local storage); default `DATA_DIR/files`.
+    #[arg(long, env = "STORAGE_ROOT", global = true)]
+    pub storage_root: Option<PathBuf>,
+
+    /// Largest medical report upload, in bytes (20 MiB).
+    #[arg(long, env = "UPLOAD_MAX_BYTES", default_value_t = 20 * 1024 * 1024, global = true)]
+    pub upload_max_bytes: usize,
+
+    /// Largest profile image upload, in bytes (5 MiB).
+    #[arg(long, env = "AVATAR_MAX_BYTES", default_value_t = 5 * 1024 * 1024, global = true)]
+    pub avatar_max_bytes: usize,
+
+    /// The Tesseract command for text in images; reports that are images fail with a clear
+    /// reason when it is not installed.
+    #[arg(long, env = "OCR_COMMAND", default_value = "tesseract", global = true)]
+    pub ocr_command: String,
+
+    /// Seconds between sweeps for stored files that no row refers to (0 turns sweeping off).
+    #[arg(
+        long,
+        env = "STORAGE_SWEEP_INTERVAL_SECS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub storage_sweep_interval_secs: u64,
+
+    /// How old an unreferenced file must be before the sweeper removes it: uploads in flight
+    /// are younger.
+    #[arg(
+        long,
+        env = "STORAGE_ORPHAN_GRACE_SECS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub storage_orphan_grace_secs: u64,
+
     /// Log line format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -201,7 +237,24 @@ impl Settings {
             job_retry_base_secs: 0,
             job_max_attempts: 3,
             skip_migrations: false,
+            // Each instance its own folder, so tests never see each other's files.
+            storage_root: Some(
+                std::env::temp_dir()
+                    .join("echo-health-test")
+                    .join(uuid::Uuid::new_v4().to_string()),
+            ),
+            upload_max_bytes: 20 * 1024 * 1024,
+            avatar_max_bytes: 5 * 1024 * 1024,
+            ocr_command: "tesseract".into(),
+            storage_sweep_interval_secs: 0,
+            storage_orphan_grace_secs: 3600,
             log_format: LogFormat::Text,
         }
+    }
+
+    pub fn storage_root(&self) -> PathBuf {
+        self.storage_root
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("files"))
     }
 }

@@ -212,6 +212,8 @@ db_enum! {
     JobKind in "jobs"."kind" {
         /// Ask the AI provider for personalised advice on a health assessment.
         EnrichAssessment = "enrich_assessment",
+        /// Extract, parse and summarise an uploaded medical report.
+        AnalyzeReport = "analyze_report",
     }
 }
 

@@ -25,5 +25,7 @@ pub mod schema;
 pub mod services;
 pub mod settings;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;
+pub mod uploads;
 pub mod users;

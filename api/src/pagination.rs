@@ -84,6 +84,7 @@ enum FilterOp {
 enum FilterValue {
     Text(String),
     Time(DateTime<Utc>),
+    Bool(bool),
 }
 
 impl Filter {
@@ -92,6 +93,13 @@ impl Filter {
             column,
             op: FilterOp::Equals,
             value: FilterValue::Text(value.into()),
+        }
+    }
+    pub fn is(column: &'static str, value: bool) -> Self {
+        Self {
+            column,
+            op: FilterOp::Equals,
+            value: FilterValue::Bool(value),
         }
     }
     pub fn at_or_after(column: &'static str, at: DateTime<Utc>) -> Self {
@@ -116,6 +124,7 @@ fn push_filters(filters: &[Filter], values: &mut Vec<Value>, sql: &mut String) {
         values.push(match &filter.value {
             FilterValue::Text(text) => text.clone().into(),
             FilterValue::Time(at) => (*at).into(),
+            FilterValue::Bool(value) => (*value).into(),
         });
         let op = match filter.op {
             FilterOp::Equals => "=",

@@ -18,7 +18,10 @@ use crate::{
     chat::loaders::{ChatSessionsByUserId, MessagesBySessionId},
     context::{ClientInfo, MaybeViewer},
     pagination::{CountLoader, PageLoader},
-    reports::loaders::ReportsByUserId,
+    reports::{
+        graphql::{ReportsMutation, ReportsQuery},
+        loaders::ReportsByUserId,
+    },
     services::SharedServices,
     settings::loaders::SettingsByUserId,
     users::{mutation::UsersMutation, query::UsersQuery},
@@ -26,11 +29,16 @@ use crate::{
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(UsersQuery, AuthQuery, AssessmentsQuery);
+pub struct QueryRoot(UsersQuery, AuthQuery, AssessmentsQuery, ReportsQuery);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AuthMutation, UsersMutation, AssessmentsMutation);
+pub struct MutationRoot(
+    AuthMutation,
+    UsersMutation,
+    AssessmentsMutation,
+    ReportsMutation,
+);
 
 pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

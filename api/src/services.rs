@@ -13,6 +13,7 @@ use crate::{
     config::Settings,
     error::BoxError,
     mail::{OutboxMailer, SharedMailer, SmtpMailer},
+    storage::{LocalStorage, SharedStorage},
 };
 
 /// How long sessions live. ASVS level 2 defaults: 12 h absolute, 30 min idle; a remembered
@@ -47,12 +48,24 @@ pub struct AppServices {
     pub ai: Option<SharedAi>,
     /// Attempts a background job gets.
     pub job_max_attempts: i32,
+    /// Uploaded files.
+    pub storage: SharedStorage,
+    pub uploads: UploadPolicy,
     /// A real argon2id hash of a random password: sign-in for an unknown email verifies
     /// against it, so it costs the same time as a wrong password.
     pub dummy_password_hash: String,
 }
 
 pub type SharedServices = Arc<AppServices>;
+
+/// Limits and tools for uploaded files.
+#[derive(Debug, Clone)]
+pub struct UploadPolicy {
+    pub report_max_bytes: u64,
+    pub avatar_max_bytes: u64,
+    /// The Tesseract command for text in images.
+    pub ocr_command: String,
+}
 
 impl AppServices {
     pub fn from_settings(
@@ -93,6 +106,12 @@ impl AppServices {
                 None => None,
             },
             job_max_attempts: settings.job_max_attempts,
+            storage: Arc::new(LocalStorage::new(settings.storage_root())),
+            uploads: UploadPolicy {
+                report_max_bytes: settings.upload_max_bytes as u64,
+                avatar_max_bytes: settings.avatar_max_bytes as u64,
+                ocr_command: settings.ocr_command.clone(),
+            },
             dummy_password_hash: password::hash_blocking(&crate::auth::token::generate())?,
         })
     }

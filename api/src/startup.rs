@@ -12,8 +12,9 @@ use crate::{
     config::Settings,
     db::{self, DbStats},
     error::BoxError,
-    http::{graphql, health, request_id::request_id},
+    http::{files, graphql, health, request_id::request_id},
     jobs::{JobRunner, RunnerConfig},
+    reports::sweep,
     schema::{self, ApiSchema},
     services::{AppServices, SharedServices},
 };
@@ -112,6 +113,18 @@ impl Application {
                 tokio::spawn(runner.run(stopped.clone()))
             })
             .collect();
+        let mut job_workers: Vec<JoinHandle<()>> = job_workers;
+        if state.settings.storage_sweep_interval_secs > 0 {
+            job_workers.push(sweep::spawn(
+                state.db.clone(),
+                state.services.storage.clone(),
+                std::time::Duration::from_secs(state.settings.storage_sweep_interval_secs),
+                chrono::Duration::seconds(
+                    i64::try_from(state.settings.storage_orphan_grace_secs).unwrap_or(3600),
+                ),
+                stopped.clone(),
+            ));
+        }
         tracing::info!(%address, "listening; GraphiQL at http://{address}/graphiql");
         Ok(Self {
             port: address.port(),
@@ -160,6 +173,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(graphql::get)),
     )
     .route("/graphiql", web::get().to(graphql::graphiql))
+    .route("/files/reports/{id}", web::get().to(files::report))
+    .route("/files/avatars/{user_id}", web::get().to(files::avatar))
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz));
 }

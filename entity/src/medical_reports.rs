@@ -10,7 +10,7 @@ pub struct Model {
     pub user_id: i32,
     pub report_type: String,
     pub file_name: String,
-    #[sea_orm(column_type = "Text")]
+    #[sea_orm(column_type = "Text", unique)]
     pub file_path: String,
     pub file_size: i32,
     pub mime_type: String,
@@ -23,6 +23,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub doctor_notes: Option<String>,
     pub is_archived: bool,
+    pub title: Option<String>,
+    pub content_sha256: Option<String>,
+    pub analysis_error: Option<String>,
+    pub analyzed_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

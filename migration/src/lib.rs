@@ -30,6 +30,7 @@ macro_rules! sql_migration {
 mod m20261127_000001_create_erd;
 mod m20261127_000002_add_account_security;
 mod m20261127_000003_create_jobs;
+mod m20261127_000004_report_files;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_erd::Migration),
             Box::new(m20261127_000002_add_account_security::Migration),
             Box::new(m20261127_000003_create_jobs::Migration),
+            Box::new(m20261127_000004_report_files::Migration),
         ]
     }
 }

@@ -33,3 +33,22 @@ pub trait AiProvider: Send + Sync + 'static {
 }
 
 pub type SharedAi = Arc<dyn AiProvider>;
+
+/// A model's text as the reader will see it: trimmed, 1 to `max_chars` characters, no markup,
+/// links or control characters (the API serves plain text). The error says what is wrong.
+pub fn plain_text(text: &str, max_chars: usize) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > max_chars {
+        return Err(format!("is empty or over {max_chars} characters"));
+    }
+    let markup = text
+        .chars()
+        .any(|c| matches!(c, '<' | '>' | '`' | '*' | '#' | '[' | ']' | '{' | '}' | '|'))
+        || text.contains("http://")
+        || text.contains("https://")
+        || text.contains("www.");
+    if markup || text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err("contains markup, links or control characters".into());
+    }
+    Ok(text.to_owned())
+}

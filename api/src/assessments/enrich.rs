@@ -73,25 +73,9 @@ pub fn suggestions(answer: &Value) -> Result<Vec<String>, String> {
     items
         .iter()
         .map(|item| {
-            let text = item
-                .as_str()
-                .ok_or("a recommendation is not a string")?
-                .trim();
-            if text.is_empty() || text.chars().count() > MAX_SUGGESTION_CHARS {
-                return Err(format!(
-                    "a recommendation is empty or over {MAX_SUGGESTION_CHARS} characters"
-                ));
-            }
-            let markup = text
-                .chars()
-                .any(|c| matches!(c, '<' | '>' | '`' | '*' | '#' | '[' | ']' | '{' | '}' | '|'))
-                || text.contains("http://")
-                || text.contains("https://")
-                || text.contains("www.");
-            if markup || text.chars().any(char::is_control) {
-                return Err("a recommendation contains markup, links or control characters".into());
-            }
-            Ok(text.to_owned())
+            let text = item.as_str().ok_or("a recommendation is not a string")?;
+            crate::ai::plain_text(text, MAX_SUGGESTION_CHARS)
+                .map_err(|why| format!("a recommendation {why}"))
         })
         .collect()
 }

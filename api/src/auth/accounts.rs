@@ -697,5 +697,9 @@ pub async fn delete_account(
     };
     audit::record(&txn, event, env.now()).await?;
     txn.commit().await?;
+    // The rows are gone; now their files. Whatever fails here, the sweeper finds unreferenced.
+    if let Err(err) = env.services.storage.delete_user(user.id).await {
+        tracing::error!(error = %err, "could not delete a deleted account's files; the sweeper will");
+    }
     Ok(())
 }

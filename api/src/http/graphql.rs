@@ -44,7 +44,7 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ResponseKind {
+pub(super) enum ResponseKind {
     GraphqlResponseJson,
     Json,
 }
@@ -66,6 +66,9 @@ pub async fn post(
     let Some(kind) = negotiate(&req) else {
         return not_acceptable();
     };
+    if matches!(req.mime_type(), Ok(Some(mime)) if mime.essence_str() == "multipart/form-data") {
+        return super::multipart::post(&req, payload, &state, kind).await;
+    }
     let json_body = matches!(req.mime_type(), Ok(Some(mime))
         if mime.essence_str() == APPLICATION_JSON
             && mime.get_param("charset").is_none_or(|c| c.as_str().eq_ignore_ascii_case("utf-8")));
@@ -73,7 +76,7 @@ pub async fn post(
         return request_error(
             kind,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "POST /graphql needs `Content-Type: application/json` (UTF-8)",
+            "POST /graphql needs `Content-Type: application/json` (UTF-8), or multipart/form-data for uploads",
         );
     }
     let body = match read_body(&req, payload, state.settings.graphql_body_limit).await {
@@ -196,7 +199,7 @@ pub async fn graphiql() -> HttpResponse {
         .body(page)
 }
 
-async fn execute(
+pub(super) async fn execute(
     req: &HttpRequest,
     state: &AppState,
     kind: ResponseKind,
@@ -237,7 +240,10 @@ async fn execute(
 
 /// The caller behind the `Authorization` header; a missing, malformed or unknown token is
 /// simply no caller (fields that need one answer UNAUTHENTICATED).
-async fn viewer(req: &HttpRequest, state: &AppState) -> Result<MaybeViewer, sea_orm::DbErr> {
+pub(super) async fn viewer(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<MaybeViewer, sea_orm::DbErr> {
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -395,7 +401,7 @@ fn not_acceptable() -> HttpResponse {
 }
 
 /// A request that was refused before execution: the client's to fix.
-fn request_error(kind: ResponseKind, status: StatusCode, message: &str) -> HttpResponse {
+pub(super) fn request_error(kind: ResponseKind, status: StatusCode, message: &str) -> HttpResponse {
     error_response(kind, status, code::BAD_USER_INPUT, message)
 }
 

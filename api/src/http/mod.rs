@@ -1,5 +1,7 @@
 //! HTTP endpoints and middleware.
 
+pub mod files;
 pub mod graphql;
 pub mod health;
+mod multipart;
 pub mod request_id;

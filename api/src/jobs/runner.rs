@@ -12,6 +12,7 @@ use crate::{
     assessments::enrich,
     enums::{JobKind, JobStatus},
     error::error_chain,
+    reports::analysis::job as report_job,
     services::SharedServices,
 };
 
@@ -68,10 +69,32 @@ impl JobRunner {
         }
     }
 
+    /// Records, where the user sees it, that a job was given up. `user_reason` is safe to show
+    /// (a `Permanent` reason is written for the user; a technical one never is).
+    async fn record_failure(
+        &self,
+        job: &jobs::Model,
+        user_reason: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), sea_orm::DbErr> {
+        match JobKind::from_db(&job.kind) {
+            Ok(JobKind::EnrichAssessment) => {
+                enrich::record_failure(&self.db, &job.payload, now).await
+            }
+            Ok(JobKind::AnalyzeReport) => {
+                report_job::record_failure(&self.db, &job.payload, user_reason, now).await
+            }
+            Err(_) => Ok(()),
+        }
+    }
+
     async fn execute(&self, job: jobs::Model) {
         let outcome = match JobKind::from_db(&job.kind) {
             Ok(JobKind::EnrichAssessment) => {
                 enrich::run(&self.db, &self.services, &job.payload).await
+            }
+            Ok(JobKind::AnalyzeReport) => {
+                report_job::run(&self.db, &self.services, &job.payload).await
             }
             Err(err) => Err(JobError::Permanent(err.to_string())),
         };
@@ -95,22 +118,16 @@ impl JobRunner {
                 )
                 .await
             }
-            Err(JobError::Retry(reason) | JobError::Permanent(reason)) => {
+            Err(error) => {
+                let (reason, user_reason) = match &error {
+                    JobError::Permanent(reason) => (reason.as_str(), reason.as_str()),
+                    JobError::Retry(reason) => (reason.as_str(), report_job::RETRIES_EXHAUSTED),
+                };
                 tracing::error!(job = job.id, kind = %job.kind, attempt = job.attempts, %reason, "job given up");
-                if let Ok(JobKind::EnrichAssessment) = JobKind::from_db(&job.kind)
-                    && let Err(err) = enrich::record_failure(&self.db, &job.payload, now).await
-                {
+                if let Err(err) = self.record_failure(&job, user_reason, now).await {
                     tracing::error!(job = job.id, error = %err, "could not record the failure");
                 }
-                finish(
-                    &self.db,
-                    job.id,
-                    JobStatus::Failed,
-                    Some(&reason),
-                    None,
-                    now,
-                )
-                .await
+                finish(&self.db, job.id, JobStatus::Failed, Some(reason), None, now).await
             }
         };
         if let Err(err) = result {

@@ -1,6 +1,6 @@
 //! GraphQL view of a medical report. The path on disk is never exposed.
 
-use async_graphql::{ID, Json, Object};
+use async_graphql::{Enum, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::medical_reports;
 
@@ -35,6 +35,18 @@ impl MedicalReport {
     async fn report_type(&self) -> ReportType {
         self.report_type
     }
+    /// The owner's name for the report; the file name when none was given.
+    async fn title(&self) -> &str {
+        self.row.title.as_deref().unwrap_or(&self.row.file_name)
+    }
+    /// Where the owner downloads the file (`GET` with the bearer token; supports `Range`).
+    async fn download_url(&self) -> String {
+        format!("/files/reports/{}", self.row.id)
+    }
+    /// SHA-256 of the content (hex): the same file uploaded twice has the same digest.
+    async fn content_sha256(&self) -> Option<&str> {
+        self.row.content_sha256.as_deref()
+    }
     /// The file's display name (sanitised at upload).
     async fn file_name(&self) -> &str {
         &self.row.file_name
@@ -53,9 +65,27 @@ impl MedicalReport {
     async fn analysis_status(&self) -> AnalysisStatus {
         self.analysis_status
     }
-    /// Structured analysis: extracted values, each against its reference range.
+    /// Why the analysis FAILED, in words for the owner.
+    async fn analysis_error(&self) -> Option<&str> {
+        self.row.analysis_error.as_deref()
+    }
+    /// When the latest analysis finished (or failed).
+    async fn analyzed_at(&self) -> Option<DateTime<Utc>> {
+        self.row.analyzed_at.map(|at| at.to_utc())
+    }
+    /// The latest analysis as stored (shape documented in docs/reports.md).
     async fn analysis_result(&self) -> Option<Json<serde_json::Value>> {
         self.row.analysis_result.clone().map(Json)
+    }
+    /// The lab values the latest analysis found, typed; empty before it completes.
+    async fn lab_results(&self) -> Vec<LabResult> {
+        self.row
+            .analysis_result
+            .as_ref()
+            .and_then(|result| {
+                serde_json::from_value::<Vec<LabResult>>(result["analytes"].clone()).ok()
+            })
+            .unwrap_or_default()
     }
     /// Plain-language summary of the analysis.
     async fn ai_insights(&self) -> Option<&str> {
@@ -68,4 +98,57 @@ impl MedicalReport {
     async fn is_archived(&self) -> bool {
         self.row.is_archived
     }
+}
+
+/// Where a lab value sits against its reference range.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LabFlag {
+    Low,
+    Normal,
+    High,
+    /// Beyond a critical limit: contact a clinician promptly.
+    Critical,
+}
+
+/// Whose reference range a value was compared with.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RangeSource {
+    /// Printed on the report.
+    Report,
+    /// The service's default for the analyte (docs/reports.md).
+    Default,
+}
+
+#[derive(SimpleObject, Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabRange {
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub unit: String,
+    pub source: RangeSource,
+}
+
+/// One value found in a report.
+#[derive(SimpleObject, Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabResult {
+    /// Stable analyte key, e.g. `glucose`, `ldl_cholesterol`.
+    pub key: String,
+    pub name: String,
+    pub value: f64,
+    /// `<` or `>` when the report printed a bound rather than a value.
+    pub qualifier: Option<String>,
+    /// The unit as printed (the standard unit when none was printed: `unitAssumed`).
+    pub unit: String,
+    pub unit_assumed: bool,
+    /// The value in `standardUnit`, when the printed unit is known.
+    pub standard_value: Option<f64>,
+    pub standard_unit: String,
+    pub range: LabRange,
+    /// Null only when the unit is unknown and no range was printed.
+    pub flag: Option<LabFlag>,
+    /// The line of the report the value was read from.
+    pub source_line: String,
 }

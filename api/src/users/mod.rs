@@ -1,5 +1,6 @@
 //! Accounts: the `me` query, the User type with its batched relations, and the profile.
 
+pub mod avatar;
 pub mod mutation;
 pub mod query;
 pub mod service;

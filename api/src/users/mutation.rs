@@ -1,9 +1,9 @@
 //! Profile mutations.
 
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, Upload};
 use chrono::NaiveDate;
 
-use super::{service, types::User};
+use super::{avatar, service, types::User};
 use crate::{
     context::{client, db, services, viewer},
     enums::Gender,
@@ -56,6 +56,31 @@ impl UsersMutation {
         let now = services(ctx).clock.now();
         let user =
             service::update_profile(db(ctx), &viewer.user, changes, client(ctx).ip, now).await?;
+        Ok(UpdateProfilePayload { user: User(user) })
+    }
+
+    /// Sets the caller's profile image (GraphQL multipart request): PNG, JPEG or WebP up to
+    /// 5 MiB, stored re-encoded as JPEG of at most 512 x 512 pixels without metadata.
+    async fn upload_profile_image(
+        &self,
+        ctx: &Context<'_>,
+        file: Upload,
+    ) -> Result<UpdateProfilePayload, AppError> {
+        let viewer = viewer(ctx)?;
+        let value = file
+            .value(ctx)
+            .map_err(|_| AppError::bad_input("file", "the file could not be read"))?;
+        let user = avatar::set(db(ctx), services(ctx), viewer.user.id, value).await?;
+        Ok(UpdateProfilePayload { user: User(user) })
+    }
+
+    /// Removes the caller's profile image.
+    async fn remove_profile_image(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<UpdateProfilePayload, AppError> {
+        let viewer = viewer(ctx)?;
+        let user = avatar::remove(db(ctx), services(ctx), viewer.user.id).await?;
         Ok(UpdateProfilePayload { user: User(user) })
     }
 }

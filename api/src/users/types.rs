@@ -14,7 +14,7 @@ use crate::{
     },
     auth::{loaders::SessionsByUserId, types::UserSession},
     chat::{loaders::ChatSessionsByUserId, types::ChatSession},
-    enums::{AssessmentType, Gender},
+    enums::{AnalysisStatus, AssessmentType, Gender, ReportType},
     error::AppError,
     pagination::{Filter, Page, PageArgs, load_page},
     reports::{loaders::ReportsByUserId, types::MedicalReport},
@@ -48,8 +48,9 @@ impl User {
     async fn phone_number(&self) -> Option<&str> {
         self.0.phone_number.as_deref()
     }
-    async fn profile_image_url(&self) -> Option<&str> {
-        self.0.profile_image_url.as_deref()
+    /// Where the profile image is downloaded (with the bearer token); changes when it does.
+    async fn profile_image_url(&self) -> Option<String> {
+        crate::users::avatar::download_url(&self.0)
     }
     /// Whether the email address has been confirmed with a one-time code.
     async fn is_verified(&self) -> bool {
@@ -105,16 +106,39 @@ impl User {
         trend_points(ctx, self.0.id, assessment_type, from, to).await
     }
 
-    /// Uploaded medical reports, newest upload first.
+    /// Uploaded medical reports, newest upload first; optionally of one type, in one analysis
+    /// status, archived or not (both when omitted), uploaded at or after `from` and before `to`.
+    #[allow(clippy::too_many_arguments)]
     async fn medical_reports(
         &self,
         ctx: &Context<'_>,
+        report_type: Option<ReportType>,
+        status: Option<AnalysisStatus>,
+        archived: Option<bool>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<Page<MedicalReport>, AppError> {
-        let args = PageArgs::parse(after, before, first, last)?;
+        let mut filters = Vec::new();
+        if let Some(report_type) = report_type {
+            filters.push(Filter::equals("report_type", report_type.as_db()));
+        }
+        if let Some(status) = status {
+            filters.push(Filter::equals("analysis_status", status.as_db()));
+        }
+        if let Some(archived) = archived {
+            filters.push(Filter::is("is_archived", archived));
+        }
+        if let Some(from) = from {
+            filters.push(Filter::at_or_after("upload_date", from));
+        }
+        if let Some(to) = to {
+            filters.push(Filter::before("upload_date", to));
+        }
+        let args = PageArgs::parse(after, before, first, last)?.with_filters(filters);
         load_page::<ReportsByUserId, _>(ctx, self.0.id, args, MedicalReport::try_from).await
     }
 

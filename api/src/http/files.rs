@@ -1,0 +1,221 @@
+//! Authenticated downloads of stored files: `GET /files/reports/{id}` and
+//! `GET /files/avatars/{user id}`, with the bearer token. Anyone but the owner gets 404 (no
+//! existence leak). One byte range (`Range: bytes=a-b`) is answered with 206; several ranges
+//! are answered with the whole file (RFC 9110 allows that); an unsatisfiable one with 416.
+
+use std::str::FromStr;
+
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{
+        StatusCode,
+        header::{
+            self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+            HeaderValue, Range,
+        },
+    },
+    web,
+};
+use entity::{medical_reports, users};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::graphql::viewer;
+use crate::{error::error_chain, startup::AppState, storage::StorageKey};
+
+/// What a download serves.
+struct Download {
+    key: StorageKey,
+    mime: String,
+    file_name: String,
+    disposition: DispositionType,
+    etag: Option<String>,
+}
+
+pub async fn report(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(user_id) = caller(&req, &state).await else {
+        return not_found();
+    };
+    let Ok(id) = path.parse::<i32>() else {
+        return not_found();
+    };
+    let row = medical_reports::Entity::find_by_id(id)
+        .filter(medical_reports::Column::UserId.eq(user_id))
+        .one(&state.db)
+        .await;
+    let row = match row {
+        Ok(Some(row)) => row,
+        Ok(None) => return not_found(),
+        Err(err) => return unavailable(&err),
+    };
+    let Some(key) = StorageKey::parse(&row.file_path) else {
+        return not_found();
+    };
+    serve(
+        &req,
+        &state,
+        Download {
+            key,
+            mime: row.mime_type,
+            file_name: row.file_name,
+            disposition: DispositionType::Attachment,
+            etag: row.content_sha256,
+        },
+    )
+    .await
+}
+
+pub async fn avatar(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(user_id) = caller(&req, &state).await else {
+        return not_found();
+    };
+    if path.parse::<i32>().ok() != Some(user_id) {
+        return not_found();
+    }
+    let user = match users::Entity::find_by_id(user_id).one(&state.db).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return not_found(),
+        Err(err) => return unavailable(&err),
+    };
+    let Some(key) = user
+        .profile_image_url
+        .as_deref()
+        .and_then(StorageKey::parse)
+    else {
+        return not_found();
+    };
+    let etag = Some(key.id.simple().to_string());
+    serve(
+        &req,
+        &state,
+        Download {
+            key,
+            mime: "image/jpeg".into(),
+            file_name: "profile.jpg".into(),
+            disposition: DispositionType::Inline,
+            etag,
+        },
+    )
+    .await
+}
+
+/// The signed-in caller's id; none without a valid bearer token.
+async fn caller(req: &HttpRequest, state: &AppState) -> Option<i32> {
+    match viewer(req, state).await {
+        Ok(viewer) => viewer.0.map(|v| v.user.id),
+        Err(err) => {
+            tracing::error!(error = %error_chain(&err), "could not resolve the bearer token");
+            None
+        }
+    }
+}
+
+async fn serve(req: &HttpRequest, state: &AppState, download: Download) -> HttpResponse {
+    let size = match state.services.storage.size(&download.key).await {
+        Ok(size) => size,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return not_found(),
+        Err(err) => return unavailable(&err),
+    };
+    let requested = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Range::from_str);
+    let range = match requested {
+        None => None,
+        Some(Ok(Range::Bytes(specs))) if specs.len() == 1 => {
+            match specs[0].to_satisfiable_range(size) {
+                Some((start, end)) => Some(start..end + 1),
+                None => {
+                    return HttpResponse::build(StatusCode::RANGE_NOT_SATISFIABLE)
+                        .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                        .insert_header((header::ACCEPT_RANGES, "bytes"))
+                        .finish();
+                }
+            }
+        }
+        // Several ranges, another unit or a malformed header: the whole file.
+        Some(_) => None,
+    };
+    let stream = match state
+        .services
+        .storage
+        .read(&download.key, range.clone())
+        .await
+    {
+        Ok(stream) => stream,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return not_found(),
+        Err(err) => return unavailable(&err),
+    };
+    let mut response = match &range {
+        Some(range) => {
+            let mut builder = HttpResponse::build(StatusCode::PARTIAL_CONTENT);
+            builder.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {}-{}/{size}", range.start, range.end - 1),
+            ));
+            builder
+        }
+        None => HttpResponse::Ok(),
+    };
+    let length = range.map_or(size, |r| r.end - r.start);
+    response
+        .insert_header((header::CONTENT_TYPE, download.mime))
+        .insert_header(disposition(download.disposition, &download.file_name))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"));
+    if let Some(etag) = download.etag
+        && let Ok(value) = HeaderValue::from_str(&format!("\"{etag}\""))
+    {
+        response.insert_header((header::ETAG, value));
+    }
+    response.no_chunking(length).streaming(stream)
+}
+
+/// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<name>` (the latter only when
+/// the name is not plain ASCII). The name was sanitised at upload.
+fn disposition(kind: DispositionType, file_name: &str) -> ContentDisposition {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut parameters = vec![DispositionParam::Filename(ascii.clone())];
+    if ascii != file_name {
+        parameters.push(DispositionParam::FilenameExt(ExtendedValue {
+            charset: Charset::Ext("UTF-8".into()),
+            language_tag: None,
+            value: file_name.as_bytes().to_vec(),
+        }));
+    }
+    ContentDisposition {
+        disposition: kind,
+        parameters,
+    }
+}
+
+fn not_found() -> HttpResponse {
+    HttpResponse::NotFound()
+        .content_type("text/plain; charset=utf-8")
+        .body("not found")
+}
+
+fn unavailable(err: &(dyn std::error::Error + 'static)) -> HttpResponse {
+    tracing::error!(error = %error_chain(err), "a download failed");
+    HttpResponse::ServiceUnavailable()
+        .content_type("text/plain; charset=utf-8")
+        .body("the file cannot be served right now")
+}

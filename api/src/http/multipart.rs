@@ -1,0 +1,104 @@
+//! GraphQL multipart requests (the GraphQL multipart request specification) for uploads.
+//!
+//! The body is streamed into async-graphql's multipart parser, which spools each file to an
+//! anonymous temporary file. Limits cut the request off early instead of buffering it:
+//! a `Content-Length` over the limit is refused before reading, and a body that grows past it
+//! while streaming is cut off there (413 in both cases); a single file over
+//! `UPLOAD_MAX_BYTES` is refused by the parser. At most two files per request.
+//!
+//! No CSRF token is needed: the API authenticates with a bearer header, which a cross-site
+//! form cannot send.
+
+use std::{
+    io,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
+use async_graphql::{ParseRequestError, http::MultipartOptions};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use tokio::sync::mpsc;
+
+use super::graphql::{ResponseKind, execute, request_error};
+use crate::startup::AppState;
+
+const MAX_FILES: usize = 2;
+
+pub(super) async fn post(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    state: &AppState,
+    kind: ResponseKind,
+) -> HttpResponse {
+    // Room for the operations, the map and part headers besides the files.
+    let limit = (state.settings.upload_max_bytes as u64).saturating_mul(MAX_FILES as u64)
+        + state.settings.graphql_body_limit as u64;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return too_large(kind, state);
+    }
+
+    // actix's payload is not `Send`; a local task forwards it through a channel, counting.
+    let (sender, receiver) = mpsc::channel::<io::Result<web::Bytes>>(8);
+    let over_limit = Arc::new(AtomicBool::new(false));
+    let flag = over_limit.clone();
+    actix_web::rt::spawn(async move {
+        let mut total = 0u64;
+        while let Some(chunk) = payload.next().await {
+            let item = chunk.map_err(io::Error::other).and_then(|bytes| {
+                total += bytes.len() as u64;
+                if total > limit {
+                    flag.store(true, Ordering::SeqCst);
+                    Err(io::Error::other("the request body is too large"))
+                } else {
+                    Ok(bytes)
+                }
+            });
+            let stop = item.is_err();
+            if sender.send(item).await.is_err() || stop {
+                break;
+            }
+        }
+    });
+    let body = stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|item| (item, receiver))
+    })
+    .boxed()
+    .into_async_read();
+
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let options = MultipartOptions::default()
+        .max_file_size(state.settings.upload_max_bytes)
+        .max_num_files(MAX_FILES);
+    match async_graphql::http::receive_body(content_type, body, options).await {
+        Ok(request) => execute(req, state, kind, request).await,
+        Err(_) if over_limit.load(Ordering::SeqCst) => too_large(kind, state),
+        Err(ParseRequestError::PayloadTooLarge) => too_large(kind, state),
+        Err(err) => request_error(
+            kind,
+            StatusCode::BAD_REQUEST,
+            &format!("the multipart request is not valid: {err}"),
+        ),
+    }
+}
+
+fn too_large(kind: ResponseKind, state: &AppState) -> HttpResponse {
+    request_error(
+        kind,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!(
+            "the upload exceeds {} bytes",
+            state.settings.upload_max_bytes
+        ),
+    )
+}

@@ -1,0 +1,124 @@
+//! Report queries and mutations: thin resolvers over `service`.
+
+use async_graphql::{Context, ID, Object, SimpleObject, Upload};
+
+use super::{service, types::MedicalReport};
+use crate::{
+    context::{db, services, viewer},
+    enums::ReportType,
+    error::AppError,
+};
+
+fn parse_id(id: &ID) -> Result<i32, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+#[derive(SimpleObject)]
+pub struct MedicalReportPayload {
+    pub report: MedicalReport,
+}
+
+#[derive(SimpleObject)]
+pub struct DeleteMedicalReportPayload {
+    pub deleted_id: ID,
+}
+
+#[derive(Default)]
+pub struct ReportsQuery;
+
+#[Object]
+impl ReportsQuery {
+    /// One of the caller's reports; anyone else's id is NOT_FOUND.
+    async fn medical_report(&self, ctx: &Context<'_>, id: ID) -> Result<MedicalReport, AppError> {
+        let viewer = viewer(ctx)?;
+        MedicalReport::try_from(service::find_own(db(ctx), viewer.user.id, parse_id(&id)?).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct ReportsMutation;
+
+#[Object]
+impl ReportsMutation {
+    /// Uploads a report (GraphQL multipart request): PDF, PNG, JPEG, WebP, plain text or CSV,
+    /// decided by the content. Its analysis starts in the background (`analysisStatus`).
+    async fn upload_medical_report(
+        &self,
+        ctx: &Context<'_>,
+        file: Upload,
+        report_type: ReportType,
+        title: Option<String>,
+    ) -> Result<MedicalReportPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        let value = file
+            .value(ctx)
+            .map_err(|_| AppError::bad_input("file", "the file could not be read"))?;
+        let row = service::upload(
+            db(ctx),
+            services(ctx),
+            viewer.user.id,
+            report_type,
+            title,
+            value,
+        )
+        .await?;
+        Ok(MedicalReportPayload {
+            report: MedicalReport::try_from(row)?,
+        })
+    }
+
+    /// Renames (an empty title clears it) or re-types one of the caller's reports.
+    async fn update_medical_report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        title: Option<String>,
+        report_type: Option<ReportType>,
+    ) -> Result<MedicalReportPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        let row =
+            service::update(db(ctx), viewer.user.id, parse_id(&id)?, title, report_type).await?;
+        Ok(MedicalReportPayload {
+            report: MedicalReport::try_from(row)?,
+        })
+    }
+
+    /// Archives (hides from the default list) or restores one of the caller's reports.
+    async fn archive_medical_report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        archived: bool,
+    ) -> Result<MedicalReportPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        let row = service::set_archived(db(ctx), viewer.user.id, parse_id(&id)?, archived).await?;
+        Ok(MedicalReportPayload {
+            report: MedicalReport::try_from(row)?,
+        })
+    }
+
+    /// Deletes one of the caller's reports and its file.
+    async fn delete_medical_report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<DeleteMedicalReportPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        service::delete(db(ctx), services(ctx), viewer.user.id, parse_id(&id)?).await?;
+        Ok(DeleteMedicalReportPayload { deleted_id: id })
+    }
+
+    /// Queues the report's analysis again (CONFLICT while one is queued or running).
+    async fn reanalyze_medical_report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> Result<MedicalReportPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        let row =
+            service::reanalyze(db(ctx), services(ctx), viewer.user.id, parse_id(&id)?).await?;
+        Ok(MedicalReportPayload {
+            report: MedicalReport::try_from(row)?,
+        })
+    }
+}
