@@ -35,7 +35,7 @@ async fn seed_user(app: &TestApp, email: &str, sessions: i32, messages: i32) -> 
              SELECT {id}, 'bmi', 20 + i, 'low', timestamptz '2026-02-01 00:00Z' + i * interval '1 hour'
              FROM generate_series(1, 3) i;
          INSERT INTO medical_reports (user_id, report_type, file_name, file_path, file_size, mime_type, upload_date)
-             SELECT {id}, 'lab_result', 'report-' || i || '.pdf', '/data/x', 100, 'application/pdf',
+             SELECT {id}, 'lab_result', 'report-' || i || '.pdf', 'reports/{id}/' || gen_random_uuid(), 100, 'application/pdf',
                     timestamptz '2026-03-01 00:00Z' + i * interval '1 day'
              FROM generate_series(1, 2) i;
          INSERT INTO app_settings (user_id, setting_key, setting_value, setting_type)

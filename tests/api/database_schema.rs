@@ -86,6 +86,11 @@ const ERD: &[(&str, &[Column])] = &[
             ("ai_insights", "text", true),
             ("doctor_notes", "text", true),
             ("is_archived", "bool", false),
+            // Migration 4 (docs/schema.md): title, duplicate detection, failure reason.
+            ("title", "varchar", true),
+            ("content_sha256", "varchar", true),
+            ("analysis_error", "varchar", true),
+            ("analyzed_at", "timestamptz", true),
         ],
     ),
     (
@@ -253,6 +258,7 @@ async fn keys_and_cascades_are_the_erd() {
             "p rate_limit_events(id)",
             "p jobs(id)",
             "u jobs(dedupe_key)",
+            "u medical_reports(file_path)",
         ]
         .map(String::from),
     );
@@ -321,12 +327,12 @@ async fn keys_and_cascades_are_the_erd() {
 #[tokio::test]
 async fn check_constraints_list_exactly_the_rust_enum_values() {
     let app = spawn_app().await;
-    // Every CHECK that lists values (has a quoted literal) has its Rust enum, and the other
-    // way round.
+    // Every CHECK that lists values (`IN (...)`, shown by PostgreSQL as `= ANY (ARRAY[...])`)
+    // has its Rust enum, and the other way round.
     let value_lists = lines(
         &app.db,
         "SELECT conname FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace \
-         AND pg_get_constraintdef(oid) LIKE '%''%'",
+         AND pg_get_constraintdef(oid) LIKE '%= ANY (%ARRAY[%'",
     )
     .await;
     let enums: BTreeSet<String> = api::enums::all_db_enums()

@@ -8,5 +8,6 @@ mod batching;
 mod database_schema;
 mod graphql_http;
 mod probes;
+mod reports;
 mod schema_file;
 mod viewer;

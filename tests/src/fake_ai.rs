@@ -23,9 +23,15 @@ pub enum Behaviour {
     ServerError,
     /// A good answer after 3 seconds.
     Slow,
+    /// A good answer after 100 ms (work that takes a moment).
+    Brief,
+    /// No answer for ten minutes (a worker stuck mid-job).
+    Hang,
 }
 
 pub const SUGGESTION: &str = "Try a 20-minute walk after dinner on most days.";
+/// The summary a report analysis gets from a well-behaved provider.
+pub const REPORT_SUMMARY: &str = "Your glucose is a little above the range printed on the report; the other values are within range.";
 
 #[derive(Default)]
 struct State {
@@ -46,6 +52,20 @@ async fn completions(state: web::Data<Arc<Mutex<State>>>, body: web::Json<Value>
         state.requests.push(body.into_inner());
         state.behaviour.unwrap_or(Behaviour::Good)
     };
+    // Report analysis asks for a summary; assessment enrichment for recommendations.
+    let wants_summary = body_text(&state, |requests| {
+        requests
+            .last()
+            .and_then(|r| r["messages"][0]["content"].as_str())
+            .is_some_and(|s| s.contains("lab results"))
+    });
+    let good = move || {
+        if wants_summary {
+            json!({ "summary": REPORT_SUMMARY }).to_string()
+        } else {
+            json!({ "recommendations": [SUGGESTION] }).to_string()
+        }
+    };
     let answer = |content: String| {
         HttpResponse::Ok().json(json!({
             "id": "chatcmpl-test", "object": "chat.completion", "model": "test-model",
@@ -54,7 +74,7 @@ async fn completions(state: web::Data<Arc<Mutex<State>>>, body: web::Json<Value>
         }))
     };
     match behaviour {
-        Behaviour::Good => answer(json!({ "recommendations": [SUGGESTION] }).to_string()),
+        Behaviour::Good => answer(good()),
         Behaviour::Garbage => answer("Sure! Here are some tips: walk more.".into()),
         Behaviour::Unsafe => {
             answer(json!({ "recommendations": ["<script>x</script>", "a", "b", "c"] }).to_string())
@@ -62,9 +82,21 @@ async fn completions(state: web::Data<Arc<Mutex<State>>>, body: web::Json<Value>
         Behaviour::ServerError => HttpResponse::InternalServerError().body("upstream exploded"),
         Behaviour::Slow => {
             tokio::time::sleep(Duration::from_secs(3)).await;
-            answer(json!({ "recommendations": [SUGGESTION] }).to_string())
+            answer(good())
+        }
+        Behaviour::Brief => {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            answer(good())
+        }
+        Behaviour::Hang => {
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            answer(good())
         }
     }
+}
+
+fn body_text(state: &Arc<Mutex<State>>, read: impl FnOnce(&[Value]) -> bool) -> bool {
+    read(&state.lock().unwrap().requests)
 }
 
 impl FakeAi {
@@ -91,6 +123,11 @@ impl FakeAi {
             url: format!("http://127.0.0.1:{port}/v1"),
             state,
         }
+    }
+
+    /// Answers from now on as `behaviour`.
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        self.state.lock().unwrap().behaviour = Some(behaviour);
     }
 
     pub fn requests(&self) -> Vec<Value> {

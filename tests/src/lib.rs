@@ -9,6 +9,7 @@
 //! are swept, with templates of other fingerprints, when a process first needs the template.
 //! `TEST_LOG=1` turns the server's logs on.
 
+pub mod documents;
 pub mod fake_ai;
 pub mod mail;
 
@@ -264,6 +265,95 @@ impl TestApp {
         read_gql(request.send().await.expect("request reaches the server")).await
     }
 
+    /// A GraphQL multipart request (the upload specification) carrying one file as the
+    /// variable `file`.
+    pub async fn upload_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+        file: &UploadFile<'_>,
+    ) -> GqlResponse {
+        let boundary = format!("echo-{}", uuid::Uuid::new_v4().simple());
+        let mut variables = variables;
+        variables["file"] = Value::Null;
+        let mut body = Vec::new();
+        let mut part = |headers: String, content: &[u8]| {
+            body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
+            body.extend_from_slice(content);
+            body.extend_from_slice(b"\r\n");
+        };
+        let operations = json!({ "query": query, "variables": variables }).to_string();
+        part(
+            "Content-Disposition: form-data; name=\"operations\"".into(),
+            operations.as_bytes(),
+        );
+        part(
+            "Content-Disposition: form-data; name=\"map\"".into(),
+            br#"{"0":["variables.file"]}"#,
+        );
+        let mut headers = format!(
+            "Content-Disposition: form-data; name=\"0\"; filename=\"{}\"",
+            file.name.replace('"', "%22")
+        );
+        if let Some(content_type) = file.content_type {
+            headers.push_str(&format!("\r\nContent-Type: {content_type}"));
+        }
+        part(headers, &file.bytes);
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        read_gql(request.send().await.expect("request reaches the server")).await
+    }
+
+    /// GET a path with the bearer token (and a `Range` header when given).
+    pub async fn download(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        range: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self.client.get(format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(range) = range {
+            request = request.header("range", range);
+        }
+        request.send().await.expect("request reaches the server")
+    }
+
+    /// The files under the storage root (relative paths), sorted.
+    pub fn stored_files(&self) -> Vec<String> {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, root, out);
+                } else {
+                    out.push(path.strip_prefix(root).unwrap().display().to_string());
+                }
+            }
+        }
+        let root = self.state.settings.storage_root();
+        let mut files = Vec::new();
+        walk(&root, &root, &mut files);
+        files.sort();
+        files
+    }
+
     /// SQL statements the server has sent so far.
     pub fn statements(&self) -> u64 {
         self.state.db_stats.statements()
@@ -313,6 +403,13 @@ impl TestApp {
             .expect("one row");
         row.try_get_by_index::<i64>(0).expect("an integer")
     }
+}
+
+/// A file to upload.
+pub struct UploadFile<'a> {
+    pub name: &'a str,
+    pub content_type: Option<&'a str>,
+    pub bytes: Vec<u8>,
 }
 
 /// The `data` of a response that must have no errors.

@@ -119,6 +119,50 @@ pub fn plain_text(bytes: &[u8]) -> Extracted {
     }
 }
 
+/// CSV as table rows the line parser reads: fields (comma- or, failing that,
+/// semicolon-separated, optionally double-quoted) joined by ` | `.
+pub fn csv_text(bytes: &[u8]) -> Extracted {
+    let plain = plain_text(bytes);
+    // Where a decimal comma is used, fields are separated by semicolons.
+    let first = plain.text.lines().next().unwrap_or_default();
+    let delimiter = if first.matches(';').count() > first.matches(',').count() {
+        ';'
+    } else {
+        ','
+    };
+    let text = plain
+        .text
+        .lines()
+        .map(|line| csv_fields(line, delimiter).join(" | "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Extracted { text, ..plain }
+}
+
+fn csv_fields(line: &str, delimiter: char) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                if let Some(field) = fields.last_mut() {
+                    field.push('"');
+                }
+            }
+            '"' => quoted = !quoted,
+            c if c == delimiter && !quoted => fields.push(String::new()),
+            c => {
+                if let Some(field) = fields.last_mut() {
+                    field.push(c);
+                }
+            }
+        }
+    }
+    fields.into_iter().map(|f| f.trim().to_owned()).collect()
+}
+
 /// Text in an image through `<command> stdin stdout` (Tesseract 4 or later).
 pub async fn ocr(command: &str, bytes: &[u8]) -> Result<Extracted, ExtractError> {
     let child = tokio::process::Command::new(command)
@@ -158,4 +202,17 @@ pub async fn ocr(command: &str, bytes: &[u8]) -> Result<Extracted, ExtractError>
         method: Method::Ocr,
         pages: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_become_table_cells() {
+        let text = csv_text(b"test,value,unit\n\"Glucose, fasting\",\"5,4\",mmol/L\n").text;
+        assert_eq!(text, "test | value | unit\nGlucose, fasting | 5,4 | mmol/L");
+        let text = csv_text(b"HbA1c;6,1;%\n").text;
+        assert_eq!(text, "HbA1c | 6,1 | %");
+    }
 }

@@ -168,7 +168,8 @@ async fn extract_text(
                 )),
             }
         }
-        uploads::TEXT | uploads::CSV => Ok(extract::plain_text(&bytes)),
+        uploads::TEXT => Ok(extract::plain_text(&bytes)),
+        uploads::CSV => Ok(extract::csv_text(&bytes)),
         uploads::PNG | uploads::JPEG | uploads::WEBP => {
             extract::ocr(&services.uploads.ocr_command, &bytes).await
         }

@@ -297,7 +297,7 @@ fn push_run(run: &str, tokens: &mut Vec<Token>) {
             return;
         }
     }
-    tokens.push(Token::Word(rest.to_lowercase()));
+    tokens.push(Token::Word(rest.to_owned()));
 }
 
 /// A plain decimal number: `105`, `5.4`, `5,4` (decimal comma), `250,000` (grouping).
@@ -456,7 +456,7 @@ mod tests {
         let v = one("Glucose, fasting    105   mg/dL   70 - 99   H");
         assert_eq!(
             (v.key, v.value, v.unit.as_str()),
-            ("glucose", 105.0, "mg/dl")
+            ("glucose", 105.0, "mg/dL")
         );
         assert_eq!((v.range.low, v.range.high), (Some(70.0), Some(99.0)));
         assert_eq!(v.range.source, RangeSource::Report);
@@ -486,7 +486,7 @@ mod tests {
         let v = one("eGFR (CKD-EPI 2021)  92  mL/min/1.73 m2  >= 60");
         assert_eq!((v.key, v.value, v.flag), ("egfr", 92.0, Some(Flag::Normal)));
         let v = one("TSH 2.1 70-99 uIU/mL");
-        assert_eq!((v.unit.as_str(), v.range.low), ("uiu/ml", Some(70.0)));
+        assert_eq!((v.unit.as_str(), v.range.low), ("uIU/mL", Some(70.0)));
     }
 
     #[test]

@@ -38,13 +38,15 @@ fn format_number(value: f64) -> String {
 
 fn range_text(value: &LabValue) -> String {
     let range = &value.range;
-    let bounds = match (range.low, range.high) {
-        (Some(low), Some(high)) => format!("{}-{}", format_number(low), format_number(high)),
-        (None, Some(high)) => format!("below {}", format_number(high)),
-        (Some(low), None) => format!("{} or more", format_number(low)),
-        (None, None) => return String::new(),
-    };
-    format!("{bounds} {}", range.unit)
+    let unit = &range.unit;
+    match (range.low, range.high) {
+        (Some(low), Some(high)) => {
+            format!("{}-{} {unit}", format_number(low), format_number(high))
+        }
+        (None, Some(high)) => format!("below {} {unit}", format_number(high)),
+        (Some(low), None) => format!("{} {unit} or more", format_number(low)),
+        (None, None) => String::new(),
+    }
 }
 
 /// The built-in summary: counts, then each value outside its range, critical ones first.

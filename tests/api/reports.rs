@@ -1,0 +1,1065 @@
+//! Medical reports end to end: real multipart uploads of generated PDFs, text and images;
+//! the background analysis and its flags; owner-only downloads with Range; refused uploads
+//! that store nothing; a worker killed mid-analysis; two servers sharing a queue; the sweeper;
+//! account deletion; profile images.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tests::{
+    TestApp, UploadFile,
+    documents::{line, pdf, pdf_bomb, png_with_location, row},
+    fake_ai::{Behaviour, FakeAi, REPORT_SUMMARY},
+    ok, spawn_app, spawn_app_with,
+};
+
+const UPLOAD: &str = "mutation($file: Upload!, $type: ReportType!, $title: String) { uploadMedicalReport(file: $file, reportType: $type, title: $title) { report { id title fileName fileSize mimeType contentSha256 analysisStatus downloadUrl } } }";
+const READ: &str = "query($id: ID!) { medicalReport(id: $id) { id title reportType fileName isArchived analysisStatus analysisError analysisResult aiInsights labResults { key name value qualifier unit unitAssumed standardValue standardUnit flag sourceLine range { low high unit source } } } }";
+
+fn file<'a>(name: &'a str, content_type: Option<&'a str>, bytes: Vec<u8>) -> UploadFile<'a> {
+    UploadFile {
+        name,
+        content_type,
+        bytes,
+    }
+}
+
+/// A two-page lab report laid out as a table, as a lab's PDF prints it.
+fn table_report() -> Vec<u8> {
+    let header = row(&[
+        (50.0, "Test"),
+        (230.0, "Result"),
+        (300.0, "Units"),
+        (380.0, "Reference range"),
+        (500.0, "Flag"),
+    ]);
+    let cells = |name, value, unit, range, flag| {
+        row(&[
+            (50.0, name),
+            (230.0, value),
+            (300.0, unit),
+            (380.0, range),
+            (500.0, flag),
+        ])
+    };
+    pdf(&[
+        vec![
+            line("Riverside Clinical Laboratory - Patient report"),
+            line("Collected: 2026-03-14 08:10"),
+            header,
+            cells("Glucose, fasting", "105", "mg/dL", "70 - 99", "H"),
+            cells("HbA1c", "5.4", "%", "4.0 - 5.6", ""),
+            cells("Total cholesterol", "212", "mg/dL", "< 200", "H"),
+            cells("HDL cholesterol", "38", "mg/dL", "> 40", "L"),
+        ],
+        vec![
+            line("Page 2 - Complete blood count and chemistry"),
+            cells("Hemoglobin", "13.9", "g/dL", "13.0 - 17.5", ""),
+            cells("Platelets", "250", "10^9/L", "150 - 450", ""),
+            cells("Potassium", "6.9", "mmol/L", "3.5 - 5.1", "HH"),
+            cells("TSH", "2.1", "mIU/L", "0.4 - 4.0", ""),
+        ],
+    ])
+}
+
+async fn signed_in(app: &TestApp, email: &str) -> String {
+    let user = app.create_user(email).await;
+    app.sign_in(&user).await
+}
+
+async fn upload(app: &TestApp, token: &str, upload: &UploadFile<'_>) -> tests::GqlResponse {
+    app.upload_as(Some(token), UPLOAD, json!({ "type": "LAB_RESULT" }), upload)
+        .await
+}
+
+async fn upload_ok(app: &TestApp, token: &str, upload_file: &UploadFile<'_>) -> Value {
+    let response = upload(app, token, upload_file).await;
+    ok(&response)["uploadMedicalReport"]["report"].clone()
+}
+
+async fn read(app: &TestApp, token: &str, id: &Value) -> Value {
+    let response = app.graphql_as(Some(token), READ, json!({ "id": id })).await;
+    ok(&response)["medicalReport"].clone()
+}
+
+/// Waits (up to 30 s) until the report's analysis is COMPLETED or FAILED.
+async fn analysed(app: &TestApp, token: &str, id: &Value) -> Value {
+    for _ in 0..300 {
+        let report = read(app, token, id).await;
+        if matches!(
+            report["analysisStatus"].as_str(),
+            Some("COMPLETED" | "FAILED")
+        ) {
+            return report;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    panic!(
+        "the analysis never finished: {}",
+        read(app, token, id).await
+    );
+}
+
+fn lab<'a>(report: &'a Value, key: &str) -> &'a Value {
+    report["labResults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["key"] == key)
+        .unwrap_or_else(|| panic!("no {key} in {}", report["labResults"]))
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+async fn rows(app: &TestApp, table: &str) -> i64 {
+    app.scalar_i64(&format!("SELECT count(*) FROM {table}"))
+        .await
+}
+
+#[tokio::test]
+async fn a_lab_report_pdf_is_stored_analysed_and_flagged_as_printed() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "labs@example.com").await;
+    let bytes = table_report();
+    let report = upload_ok(
+        &app,
+        &token,
+        &file("lab-2026-03.pdf", Some("application/pdf"), bytes.clone()),
+    )
+    .await;
+    assert_eq!(report["mimeType"], "application/pdf");
+    assert_eq!(report["fileSize"], bytes.len());
+    assert_eq!(report["contentSha256"], sha256(&bytes));
+    assert_eq!(report["fileName"], "lab-2026-03.pdf");
+    assert_eq!(report["title"], "lab-2026-03.pdf");
+    assert_eq!(report["analysisStatus"], "PENDING");
+    assert_eq!(
+        report["downloadUrl"],
+        format!("/files/reports/{}", report["id"].as_str().unwrap())
+    );
+
+    let done = analysed(&app, &token, &report["id"]).await;
+    assert_eq!(done["analysisStatus"], "COMPLETED", "{done}");
+    let results = done["labResults"].as_array().unwrap();
+    assert_eq!(results.len(), 8, "{results:#?}");
+    let expect = |key: &str, value: f64, flag: &str, low: Value, high: Value| {
+        let v = lab(&done, key);
+        assert_eq!(v["value"], value, "{key}");
+        assert_eq!(v["flag"], flag, "{key}");
+        assert_eq!(
+            (v["range"]["low"].clone(), v["range"]["high"].clone()),
+            (low, high),
+            "{key}"
+        );
+        assert_eq!(v["range"]["source"], "REPORT", "{key}");
+    };
+    expect("glucose", 105.0, "HIGH", json!(70.0), json!(99.0));
+    expect("hba1c", 5.4, "NORMAL", json!(4.0), json!(5.6));
+    expect(
+        "total_cholesterol",
+        212.0,
+        "HIGH",
+        Value::Null,
+        json!(200.0),
+    );
+    expect("hdl_cholesterol", 38.0, "LOW", json!(40.0), Value::Null);
+    expect("hemoglobin", 13.9, "NORMAL", json!(13.0), json!(17.5));
+    expect("platelets", 250.0, "NORMAL", json!(150.0), json!(450.0));
+    expect("potassium", 6.9, "CRITICAL", json!(3.5), json!(5.1));
+    expect("tsh", 2.1, "NORMAL", json!(0.4), json!(4.0));
+    assert!(
+        lab(&done, "glucose")["sourceLine"]
+            .as_str()
+            .unwrap()
+            .contains("Glucose")
+    );
+
+    let result = &done["analysisResult"];
+    assert_eq!(result["reportDate"], "2026-03-14");
+    assert_eq!(result["extraction"]["method"], "pdf_text");
+    assert_eq!(result["extraction"]["pages"], 2);
+    assert_eq!(
+        result["counts"],
+        json!({ "total": 8, "low": 1, "normal": 4, "high": 2, "critical": 1 })
+    );
+    assert_eq!(result["insights"]["source"], "built_in");
+    let insights = done["aiInsights"].as_str().unwrap();
+    assert!(insights.contains("Potassium 6.9 mmol/L"), "{insights}");
+    assert!(insights.contains("contact your doctor"), "{insights}");
+    assert!(insights.contains("not a diagnosis"), "{insights}");
+
+    // The job ran once and is done.
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM jobs WHERE kind = 'analyze_report' AND status = 'done' AND attempts = 1").await, 1);
+}
+
+#[tokio::test]
+async fn downloads_are_the_owners_with_range_support() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "owner@example.com").await;
+    let other = signed_in(&app, "other@example.com").await;
+    let bytes = table_report();
+    let report = upload_ok(&app, &token, &file("résumé lab.pdf", None, bytes.clone())).await;
+    let path = report["downloadUrl"].as_str().unwrap().to_owned();
+
+    let whole = app.download(Some(&token), &path, None).await;
+    assert_eq!(whole.status(), 200);
+    let headers = whole.headers().clone();
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["accept-ranges"], "bytes");
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\"r_sum_ lab.pdf\""),
+        "{disposition}"
+    );
+    assert!(
+        disposition.contains("filename*=UTF-8''r%C3%A9sum%C3%A9%20lab.pdf"),
+        "{disposition}"
+    );
+    assert_eq!(whole.bytes().await.unwrap().to_vec(), bytes);
+
+    let part = app
+        .download(Some(&token), &path, Some("bytes=100-1099"))
+        .await;
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 100-1099/{}", bytes.len())
+    );
+    assert_eq!(part.bytes().await.unwrap().to_vec(), bytes[100..1100]);
+    let tail = app.download(Some(&token), &path, Some("bytes=-10")).await;
+    assert_eq!(tail.status(), 206);
+    assert_eq!(
+        tail.bytes().await.unwrap().to_vec(),
+        bytes[bytes.len() - 10..]
+    );
+    let beyond = app
+        .download(
+            Some(&token),
+            &path,
+            Some(&format!("bytes={}-", bytes.len() + 5)),
+        )
+        .await;
+    assert_eq!(beyond.status(), 416);
+    assert_eq!(
+        beyond.headers()["content-range"],
+        format!("bytes */{}", bytes.len())
+    );
+
+    // Anyone else, and no one, gets 404; so does a report that does not exist.
+    for (who, path) in [
+        (Some(other.as_str()), path.as_str()),
+        (None, path.as_str()),
+        (Some(token.as_str()), "/files/reports/999999"),
+        (
+            Some(token.as_str()),
+            "/files/reports/..%2F..%2Fetc%2Fpasswd",
+        ),
+    ] {
+        assert_eq!(
+            app.download(who, path, None).await.status(),
+            404,
+            "{who:?} {path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn several_layouts_text_and_csv_are_read() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "layouts@example.com").await;
+    // Colon and bracket style, SI units: converted for the default ranges.
+    let colon = pdf(&[vec![
+        line("Report date 14 Mar 2026"),
+        line("Glucose: 6.2 mmol/L"),
+        line("LDL-C: 4.2 mmol/L [< 3.0]"),
+        line("Creatinine: 80 umol/L"),
+        line("eGFR (CKD-EPI 2021): 92 mL/min/1.73m2 (>= 60)"),
+    ]]);
+    let text = "Vitamin D, 25-hydroxy   14 ng/mL   30 - 100\nSodium 139 mmol/L 135-145\nK 3.1 mmol/L 3.5-5.1\nThis letter was written by K. Smith, MD 2026\n";
+    let csv = "test,value,unit,range\nTriglycerides,480,mg/dL,<150\nALT,30,U/L,7-55\nWBC,7.2,10^9/L,4.5-11.0\n";
+    let cases = [
+        file("colon.pdf", Some("application/pdf"), colon),
+        file("results.txt", Some("text/plain"), text.as_bytes().to_vec()),
+        file("results.csv", Some("text/csv"), csv.as_bytes().to_vec()),
+    ];
+    let mut done = Vec::new();
+    for case in &cases {
+        let report = upload_ok(&app, &token, case).await;
+        done.push(analysed(&app, &token, &report["id"]).await);
+    }
+
+    let glucose = lab(&done[0], "glucose");
+    assert_eq!(
+        (glucose["value"].clone(), glucose["unit"].clone()),
+        (json!(6.2), json!("mmol/L"))
+    );
+    assert_eq!(glucose["standardValue"], 111.6);
+    assert_eq!(glucose["range"]["source"], "DEFAULT");
+    assert_eq!(glucose["flag"], "HIGH");
+    let ldl = lab(&done[0], "ldl_cholesterol");
+    assert_eq!(
+        (ldl["flag"].clone(), ldl["range"]["high"].clone()),
+        (json!("HIGH"), json!(3.0))
+    );
+    assert_eq!(lab(&done[0], "creatinine")["flag"], "NORMAL");
+    assert_eq!(lab(&done[0], "egfr")["flag"], "NORMAL");
+    assert_eq!(done[0]["analysisResult"]["reportDate"], "2026-03-14");
+
+    assert_eq!(
+        done[1]["analysisResult"]["extraction"]["method"],
+        "plain_text"
+    );
+    assert_eq!(lab(&done[1], "vitamin_d")["flag"], "LOW");
+    assert_eq!(lab(&done[1], "sodium")["flag"], "NORMAL");
+    let potassium = lab(&done[1], "potassium");
+    assert_eq!(
+        (potassium["value"].clone(), potassium["flag"].clone()),
+        (json!(3.1), json!("LOW"))
+    );
+    assert_eq!(
+        done[1]["labResults"].as_array().unwrap().len(),
+        3,
+        "the signature line is not a value"
+    );
+
+    assert_eq!(lab(&done[2], "triglycerides")["flag"], "HIGH");
+    assert_eq!(lab(&done[2], "alt")["flag"], "NORMAL");
+    assert_eq!(lab(&done[2], "wbc")["flag"], "NORMAL");
+
+    // A report with no recognisable values completes with an empty list and says so.
+    let letter = upload_ok(
+        &app,
+        &token,
+        &file(
+            "letter.txt",
+            None,
+            b"Dear patient, see you in May.\n".to_vec(),
+        ),
+    )
+    .await;
+    let letter = analysed(&app, &token, &letter["id"]).await;
+    assert_eq!(letter["analysisStatus"], "COMPLETED");
+    assert_eq!(letter["labResults"], json!([]));
+    assert!(
+        letter["aiInsights"]
+            .as_str()
+            .unwrap()
+            .starts_with("No lab values we recognise")
+    );
+}
+
+#[tokio::test]
+async fn refused_uploads_leave_no_row_no_job_and_no_file() {
+    let app = spawn_app_with(|s| s.upload_max_bytes = 256 * 1024).await;
+    let token = signed_in(&app, "refused@example.com").await;
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.extend(vec![0u8; 4096]);
+    let mut exe = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
+    exe.extend(vec![0u8; 4096]);
+    let good = table_report();
+    let truncated = good[..good.len() / 2].to_vec();
+    let png = png_with_location(4, 4);
+    let cases: Vec<(UploadFile, &str)> = vec![
+        (
+            file(
+                "report.pdf",
+                Some("application/pdf"),
+                b"just some bytes \x00\x01\x02 not a pdf".to_vec(),
+            ),
+            "not recognised",
+        ),
+        (
+            file("report.pdf", Some("application/pdf"), elf),
+            "not accepted",
+        ),
+        (file("report.pdf", None, exe), "not accepted"),
+        (
+            file("scan.pdf", Some("application/pdf"), png.clone()),
+            "sent as application/pdf",
+        ),
+        (file("scan.pdf", None, png), "ends in .pdf"),
+        (
+            file("report.pdf", Some("application/pdf"), truncated),
+            "damaged",
+        ),
+        (
+            file("bomb.pdf", Some("application/pdf"), pdf_bomb(80 << 20)),
+            "expands",
+        ),
+        (file("empty.txt", Some("text/plain"), Vec::new()), "empty"),
+    ];
+    for (case, message) in &cases {
+        let response = upload(&app, &token, case).await;
+        assert_eq!(
+            response.error_codes(),
+            ["BAD_USER_INPUT"],
+            "{}: {:?}",
+            case.name,
+            response.body
+        );
+        let error = response.body["errors"][0]["message"].as_str().unwrap();
+        assert!(error.contains(message), "{}: {error}", case.name);
+        assert_eq!(response.body["errors"][0]["extensions"]["field"], "file");
+    }
+
+    // Larger than the limit: cut off by the multipart parser, 413.
+    let mut big = b"Glucose 90 mg/dL\n".to_vec();
+    big.resize(300 * 1024, b'a');
+    let response = upload(&app, &token, &file("big.txt", None, big)).await;
+    assert_eq!(response.status, 413, "{:?}", response.body);
+    // Declared larger than the limit: refused before the body is read.
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(&token)
+        .header("content-type", "multipart/form-data; boundary=x")
+        .header("content-length", (10u64 << 30).to_string())
+        .body(vec![0u8; 16])
+        .send()
+        .await;
+    if let Ok(response) = response {
+        assert_eq!(response.status(), 413);
+    }
+    // Without a token: UNAUTHENTICATED.
+    let response = app
+        .upload_as(
+            None,
+            UPLOAD,
+            json!({ "type": "LAB_RESULT" }),
+            &file("a.pdf", None, table_report()),
+        )
+        .await;
+    assert_eq!(response.error_codes(), ["UNAUTHENTICATED"]);
+
+    assert_eq!(rows(&app, "medical_reports").await, 0);
+    assert_eq!(rows(&app, "jobs").await, 0);
+    assert_eq!(app.stored_files(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn path_like_file_names_are_display_names_only() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "paths@example.com").await;
+    let report = upload_ok(
+        &app,
+        &token,
+        &file("../../etc/passwd", None, b"Glucose 90 mg/dL\n".to_vec()),
+    )
+    .await;
+    assert_eq!(report["fileName"], "passwd");
+    let id: i32 = report["id"].as_str().unwrap().parse().unwrap();
+    let user_id = app.scalar_i64("SELECT id::bigint FROM users").await;
+    let stored = app.scalar_i64(&format!(
+        "SELECT count(*) FROM medical_reports WHERE id = {id} AND file_path ~ '^reports/{user_id}/[0-9a-f-]{{36}}$'"
+    )).await;
+    assert_eq!(stored, 1);
+    let files = app.stored_files();
+    assert_eq!(files.len(), 1);
+    assert!(
+        files[0].starts_with(&format!("reports/{user_id}/")),
+        "{files:?}"
+    );
+    assert!(!std::path::Path::new("/etc/passwd.part").exists());
+}
+
+#[tokio::test]
+async fn another_users_report_is_not_found_and_unchanged() {
+    let app = spawn_app().await;
+    let owner = signed_in(&app, "mine@example.com").await;
+    let intruder = signed_in(&app, "intruder@example.com").await;
+    let report = upload_ok(
+        &app,
+        &owner,
+        &file("mine.txt", None, b"Glucose 90 mg/dL\n".to_vec()),
+    )
+    .await;
+    let id = report["id"].clone();
+    analysed(&app, &owner, &id).await;
+    for (query, extra) in [
+        (READ, json!({})),
+        (
+            "mutation($id: ID!) { updateMedicalReport(id: $id, title: \"pwned\") { report { id } } }",
+            json!({}),
+        ),
+        (
+            "mutation($id: ID!) { archiveMedicalReport(id: $id, archived: true) { report { id } } }",
+            json!({}),
+        ),
+        (
+            "mutation($id: ID!) { reanalyzeMedicalReport(id: $id) { report { id } } }",
+            json!({}),
+        ),
+        (
+            "mutation($id: ID!) { deleteMedicalReport(id: $id) { deletedId } }",
+            json!({}),
+        ),
+    ] {
+        let mut variables = extra;
+        variables["id"] = id.clone();
+        let response = app.graphql_as(Some(&intruder), query, variables).await;
+        assert_eq!(
+            response.error_codes(),
+            ["NOT_FOUND"],
+            "{query}: {:?}",
+            response.body
+        );
+    }
+    let unchanged = read(&app, &owner, &id).await;
+    assert_eq!(unchanged["title"], "mine.txt");
+    assert_eq!(unchanged["isArchived"], false);
+    assert_eq!(unchanged["analysisStatus"], "COMPLETED");
+    assert_eq!(app.stored_files().len(), 1);
+}
+
+#[tokio::test]
+async fn owners_update_archive_filter_reanalyse_and_delete() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "manage@example.com").await;
+    let first = upload_ok(
+        &app,
+        &token,
+        &file("a.txt", None, b"Glucose 90 mg/dL\n".to_vec()),
+    )
+    .await;
+    let second = upload_ok(
+        &app,
+        &token,
+        &file("b.txt", None, b"HbA1c 7.1 %\n".to_vec()),
+    )
+    .await;
+    analysed(&app, &token, &first["id"]).await;
+    analysed(&app, &token, &second["id"]).await;
+
+    let response = app.graphql_as(Some(&token), "mutation($id: ID!) { updateMedicalReport(id: $id, title: \"  March labs \", reportType: IMAGING) { report { title reportType } } }", json!({ "id": first["id"] })).await;
+    assert_eq!(
+        ok(&response)["updateMedicalReport"]["report"],
+        json!({ "title": "March labs", "reportType": "IMAGING" })
+    );
+    let response = app
+        .graphql_as(
+            Some(&token),
+            "mutation($id: ID!) { updateMedicalReport(id: $id, title: $t) { report { title } } }"
+                .replace("$t", &format!("\"{}\"", "x".repeat(201)))
+                .as_str(),
+            json!({ "id": first["id"] }),
+        )
+        .await;
+    assert_eq!(response.error_codes(), ["BAD_USER_INPUT"]);
+    let response = app.graphql_as(Some(&token), "mutation($id: ID!) { archiveMedicalReport(id: $id, archived: true) { report { isArchived } } }", json!({ "id": first["id"] })).await;
+    assert_eq!(
+        ok(&response)["archiveMedicalReport"]["report"]["isArchived"],
+        true
+    );
+
+    let list = |filter: &str| {
+        format!(
+            "{{ me {{ medicalReports({filter}) {{ totalCount edges {{ node {{ id }} }} }} }} }}"
+        )
+    };
+    let count =
+        |response: &tests::GqlResponse| ok(response)["me"]["medicalReports"]["totalCount"].clone();
+    assert_eq!(
+        count(
+            &app.graphql_as(Some(&token), &list("archived: false"), json!({}))
+                .await
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &app.graphql_as(Some(&token), &list("archived: true"), json!({}))
+                .await
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &app.graphql_as(Some(&token), &list("reportType: IMAGING"), json!({}))
+                .await
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &app.graphql_as(Some(&token), &list("status: COMPLETED"), json!({}))
+                .await
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &app.graphql_as(Some(&token), &list("status: FAILED"), json!({}))
+                .await
+        ),
+        0
+    );
+    let tomorrow = (chrono::Utc::now() + Duration::days(1)).to_rfc3339();
+    assert_eq!(
+        count(
+            &app.graphql_as(
+                Some(&token),
+                &list(&format!("from: \"{tomorrow}\"")),
+                json!({})
+            )
+            .await
+        ),
+        0
+    );
+
+    // Reanalysis queues a new job; a second request while it is queued is a CONFLICT.
+    let reanalyze =
+        "mutation($id: ID!) { reanalyzeMedicalReport(id: $id) { report { analysisStatus } } }";
+    let again = app
+        .graphql_as(Some(&token), reanalyze, json!({ "id": second["id"] }))
+        .await;
+    assert_eq!(
+        ok(&again)["reanalyzeMedicalReport"]["report"]["analysisStatus"],
+        "PENDING"
+    );
+    let conflict = app
+        .graphql_as(Some(&token), reanalyze, json!({ "id": second["id"] }))
+        .await;
+    if conflict.error_codes().is_empty() {
+        // The worker was quicker than the second request; both analyses are legitimate.
+        assert_eq!(
+            ok(&conflict)["reanalyzeMedicalReport"]["report"]["analysisStatus"],
+            "PENDING"
+        );
+    } else {
+        assert_eq!(conflict.error_codes(), ["CONFLICT"]);
+    }
+    let redone = analysed(&app, &token, &second["id"]).await;
+    assert_eq!(lab(&redone, "hba1c")["flag"], "HIGH");
+
+    // Deleting removes the row and the file.
+    assert_eq!(app.stored_files().len(), 2);
+    let response = app
+        .graphql_as(
+            Some(&token),
+            "mutation($id: ID!) { deleteMedicalReport(id: $id) { deletedId } }",
+            json!({ "id": first["id"] }),
+        )
+        .await;
+    assert_eq!(
+        ok(&response)["deleteMedicalReport"]["deletedId"],
+        first["id"]
+    );
+    assert_eq!(app.stored_files().len(), 1);
+    assert_eq!(rows(&app, "medical_reports").await, 1);
+    let gone = app
+        .graphql_as(Some(&token), READ, json!({ "id": first["id"] }))
+        .await;
+    assert_eq!(gone.error_codes(), ["NOT_FOUND"]);
+}
+
+#[tokio::test]
+async fn an_image_without_ocr_fails_with_a_reason() {
+    let app = spawn_app_with(|s| s.ocr_command = "/nonexistent/tesseract".into()).await;
+    let token = signed_in(&app, "scan@example.com").await;
+    let report = upload_ok(
+        &app,
+        &token,
+        &file("scan.png", Some("image/png"), png_with_location(64, 64)),
+    )
+    .await;
+    assert_eq!(report["mimeType"], "image/png");
+    let done = analysed(&app, &token, &report["id"]).await;
+    assert_eq!(done["analysisStatus"], "FAILED");
+    assert_eq!(
+        done["analysisError"],
+        "image text recognition not available"
+    );
+    assert_eq!(
+        app.scalar_i64("SELECT attempts::bigint FROM jobs").await,
+        1,
+        "a permanent failure is not retried"
+    );
+}
+
+#[tokio::test]
+async fn the_ai_summary_is_used_when_configured_and_the_built_in_one_otherwise() {
+    let fake = FakeAi::start(Behaviour::Good);
+    let url = fake.url.clone();
+    let app = spawn_app_with(move |s| s.ai_base_url = Some(url)).await;
+    let token = signed_in(&app, "ai@example.com").await;
+    let report = upload_ok(&app, &token, &file("lab.pdf", None, table_report())).await;
+    let done = analysed(&app, &token, &report["id"]).await;
+    assert!(
+        done["aiInsights"]
+            .as_str()
+            .unwrap()
+            .starts_with(REPORT_SUMMARY)
+    );
+    assert!(
+        done["aiInsights"]
+            .as_str()
+            .unwrap()
+            .ends_with("discuss your results with your doctor.")
+    );
+    assert_eq!(done["analysisResult"]["insights"]["source"], "ai");
+    assert_eq!(
+        lab(&done, "potassium")["flag"],
+        "CRITICAL",
+        "the numbers are ours, not the model's"
+    );
+    // The provider sees the extracted values, never the document's text.
+    let sent = fake.requests()[0]["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(sent.contains("\"Potassium\""), "{sent}");
+    assert!(!sent.contains("Riverside"), "{sent}");
+    assert!(!sent.contains("sourceLine"), "{sent}");
+
+    fake.set_behaviour(Behaviour::ServerError);
+    let report = upload_ok(&app, &token, &file("lab2.pdf", None, table_report())).await;
+    let done = analysed(&app, &token, &report["id"]).await;
+    assert_eq!(done["analysisStatus"], "COMPLETED");
+    assert_eq!(done["analysisResult"]["insights"]["source"], "built_in");
+    assert_eq!(done["analysisResult"]["insights"]["aiUnavailable"], true);
+    assert!(
+        done["aiInsights"]
+            .as_str()
+            .unwrap()
+            .starts_with("We found 8 lab values")
+    );
+}
+
+/// Not a test on its own: the server process `a_worker_killed_mid_analysis...` starts and
+/// kills. It runs only when that test sets its environment.
+#[tokio::test]
+#[ignore = "started as a child process by a_worker_killed_mid_analysis_is_replaced_and_the_job_completes_once"]
+async fn child_server_process() {
+    let Ok(database_url) = std::env::var("ECHO_CHILD_DATABASE_URL") else {
+        return;
+    };
+    let mut settings = api::config::Settings::for_database(database_url);
+    settings.skip_migrations = true;
+    settings.ai_base_url = std::env::var("ECHO_CHILD_AI_URL").ok();
+    settings.storage_root = std::env::var("ECHO_CHILD_STORAGE_ROOT")
+        .ok()
+        .map(Into::into);
+    let app = api::startup::Application::build(settings).await.unwrap();
+    app.run_until_stopped().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_analysis_is_replaced_and_the_job_completes_once() {
+    let fake = FakeAi::start(Behaviour::Hang);
+    let url = fake.url.clone();
+    // This server takes uploads but runs no jobs; the child process runs them.
+    let app = spawn_app_with(|s| s.job_workers = 0).await;
+    let token = signed_in(&app, "crash@example.com").await;
+    let report = upload_ok(&app, &token, &file("lab.pdf", None, table_report())).await;
+
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "reports::child_server_process",
+            "--exact",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env("ECHO_CHILD_DATABASE_URL", &app.database_url)
+        .env("ECHO_CHILD_AI_URL", &url)
+        .env("ECHO_CHILD_STORAGE_ROOT", app.state.settings.storage_root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The child's worker has claimed the job once it asks the (hanging) provider.
+    let mut waited = 0;
+    while fake.requests().is_empty() {
+        assert!(waited < 600, "the child never reached the AI step");
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert_eq!(
+        read(&app, &token, &report["id"]).await["analysisStatus"],
+        "PROCESSING"
+    );
+    child.kill().unwrap(); // SIGKILL: no cleanup, the lease stays taken
+    child.wait().unwrap();
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM jobs WHERE status = 'running' AND attempts = 1")
+            .await,
+        1
+    );
+
+    // Another server starts; once the lease has run out it takes the job over and finishes it.
+    fake.set_behaviour(Behaviour::Good);
+    let url = fake.url.clone();
+    let root = app.state.settings.storage_root();
+    let successor = app
+        .another_server(move |s| {
+            s.ai_base_url = Some(url);
+            s.storage_root = Some(root);
+        })
+        .await;
+    successor.clock.advance(Duration::seconds(301));
+    let done = analysed(&app, &token, &report["id"]).await;
+    assert_eq!(done["analysisStatus"], "COMPLETED");
+    assert!(
+        done["aiInsights"]
+            .as_str()
+            .unwrap()
+            .starts_with(REPORT_SUMMARY)
+    );
+    assert_eq!(app.scalar_i64("SELECT count(*) FROM jobs").await, 1);
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM jobs WHERE status = 'done' AND attempts = 2")
+            .await,
+        1
+    );
+    assert_eq!(
+        fake.requests().len(),
+        2,
+        "one request from the killed worker, one from its successor"
+    );
+    assert_eq!(done["labResults"].as_array().unwrap().len(), 8);
+}
+
+#[tokio::test]
+async fn two_servers_share_a_queue_of_fifty_jobs_without_doing_any_twice() {
+    let fake = FakeAi::start(Behaviour::Brief);
+    let app = spawn_app_with(|s| s.job_workers = 0).await;
+    let token = signed_in(&app, "queue@example.com").await;
+    let mut ids = Vec::new();
+    for i in 0..50 {
+        let text = format!("Glucose {} mg/dL 70-99\n", 60 + i);
+        let report = upload_ok(&app, &token, &file("q.txt", None, text.into_bytes())).await;
+        ids.push(report["id"].clone());
+    }
+    let root = app.state.settings.storage_root();
+    let mut servers = Vec::new();
+    for model in ["model-a", "model-b"] {
+        let (url, root) = (fake.url.clone(), root.clone());
+        servers.push(
+            app.another_server(move |s| {
+                s.ai_base_url = Some(url);
+                s.ai_model = model.into();
+                s.job_workers = 2;
+                s.storage_root = Some(root);
+            })
+            .await,
+        );
+    }
+    for id in &ids {
+        assert_eq!(
+            analysed(&app, &token, id).await["analysisStatus"],
+            "COMPLETED"
+        );
+    }
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM jobs WHERE status = 'done' AND attempts = 1")
+            .await,
+        50
+    );
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 50, "each report analysed exactly once");
+    let mut glucose: Vec<String> = requests
+        .iter()
+        .map(|r| r["messages"][1]["content"].as_str().unwrap().to_owned())
+        .collect();
+    glucose.sort();
+    glucose.dedup();
+    assert_eq!(glucose.len(), 50, "no report was sent twice");
+    for model in ["model-a", "model-b"] {
+        assert!(
+            requests.iter().any(|r| r["model"] == model),
+            "{model} did none of the work"
+        );
+    }
+    drop(servers);
+}
+
+#[tokio::test]
+async fn the_sweeper_removes_files_no_row_refers_to() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "sweep@example.com").await;
+    upload_ok(
+        &app,
+        &token,
+        &file("kept.txt", None, b"Glucose 90 mg/dL\n".to_vec()),
+    )
+    .await;
+    let root = app.state.settings.storage_root();
+    let user_id = app.scalar_i64("SELECT id::bigint FROM users").await;
+    let orphan = root.join(format!("reports/{user_id}/{}", uuid::Uuid::new_v4()));
+    std::fs::write(&orphan, b"left behind by a crash").unwrap();
+    let partial = root.join(format!("reports/{user_id}/.{}.part", uuid::Uuid::new_v4()));
+    std::fs::write(&partial, b"half a write").unwrap();
+    assert_eq!(app.stored_files().len(), 3);
+
+    let sweeper = app
+        .another_server(|s| {
+            s.storage_root = Some(root.clone());
+            s.storage_sweep_interval_secs = 1;
+            s.storage_orphan_grace_secs = 0;
+        })
+        .await;
+    for _ in 0..100 {
+        if app.stored_files().len() == 1 {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    assert!(
+        !orphan.exists() && !partial.exists(),
+        "{:?}",
+        app.stored_files()
+    );
+    let kept = app.stored_files();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT count(*) FROM medical_reports WHERE file_path = '{}'",
+            kept[0]
+        ))
+        .await,
+        1
+    );
+    drop(sweeper);
+}
+
+#[tokio::test]
+async fn deleting_the_account_removes_its_files() {
+    let app = spawn_app().await;
+    let user = app.create_user("leaving@example.com").await;
+    let hash = api::auth::password::hash_blocking("a long enough passphrase 42").unwrap();
+    app.execute(&format!(
+        "UPDATE users SET password_hash = '{hash}' WHERE id = {}",
+        user.id
+    ))
+    .await;
+    let token = app.sign_in(&user).await;
+    let staying = signed_in(&app, "staying@example.com").await;
+    upload_ok(&app, &token, &file("a.pdf", None, table_report())).await;
+    upload_ok(
+        &app,
+        &staying,
+        &file("b.txt", None, b"Glucose 90 mg/dL\n".to_vec()),
+    )
+    .await;
+    let avatar = app
+        .upload_as(
+            Some(&token),
+            "mutation($file: Upload!) { uploadProfileImage(file: $file) { user { id } } }",
+            json!({}),
+            &file("me.png", None, png_with_location(40, 40)),
+        )
+        .await;
+    ok(&avatar);
+    assert_eq!(app.stored_files().len(), 3);
+
+    let response = app.graphql_as(Some(&token), "mutation { deleteAccount(input: { password: \"a long enough passphrase 42\" }) { accepted } }", json!({})).await;
+    assert!(response.body.get("errors").is_none(), "{:?}", response.body);
+    let left = app.stored_files();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(!left[0].contains(&format!("/{}/", user.id)));
+}
+
+#[tokio::test]
+async fn profile_images_are_reencoded_resized_and_stripped_of_metadata() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "avatar@example.com").await;
+    let other = signed_in(&app, "peek@example.com").await;
+    let original = png_with_location(1200, 800);
+    assert!(original.windows(11).any(|w| w == b"GPSLatitude"));
+    let set = "mutation($file: Upload!) { uploadProfileImage(file: $file) { user { id profileImageUrl } } }";
+    let response = app
+        .upload_as(
+            Some(&token),
+            set,
+            json!({}),
+            &file("me.png", Some("image/png"), original),
+        )
+        .await;
+    let user = ok(&response)["uploadProfileImage"]["user"].clone();
+    let url = user["profileImageUrl"].as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with(&format!(
+            "/files/avatars/{}?v=",
+            user["id"].as_str().unwrap()
+        )),
+        "{url}"
+    );
+
+    let download = app.download(Some(&token), &url, None).await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "image/jpeg");
+    let bytes = download.bytes().await.unwrap().to_vec();
+    assert!(!bytes.windows(3).any(|w| w == b"GPS"), "metadata survived");
+    let decoded = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (512, 341));
+    assert_eq!(app.download(Some(&other), &url, None).await.status(), 404);
+    assert_eq!(app.download(None, &url, None).await.status(), 404);
+
+    // Not an image, or too large: refused, nothing changes.
+    let response = app
+        .upload_as(
+            Some(&token),
+            set,
+            json!({}),
+            &file("me.pdf", None, table_report()),
+        )
+        .await;
+    assert_eq!(response.error_codes(), ["BAD_USER_INPUT"]);
+    let mut huge = png_with_location(16, 16);
+    huge.resize(6 * 1024 * 1024, 0);
+    let response = app
+        .upload_as(Some(&token), set, json!({}), &file("me.png", None, huge))
+        .await;
+    assert_eq!(
+        response.error_codes(),
+        ["BAD_USER_INPUT"],
+        "{:?}",
+        response.body
+    );
+    assert_eq!(app.stored_files().len(), 1);
+
+    // Replacing deletes the old file; removing deletes the last one.
+    let response = app
+        .upload_as(
+            Some(&token),
+            set,
+            json!({}),
+            &file("me.webp", None, png_with_location(10, 10)),
+        )
+        .await;
+    assert_eq!(
+        response.error_codes(),
+        ["BAD_USER_INPUT"],
+        "a PNG named .webp is refused"
+    );
+    let response = app
+        .upload_as(
+            Some(&token),
+            set,
+            json!({}),
+            &file("me2.png", None, png_with_location(10, 10)),
+        )
+        .await;
+    let new_url = ok(&response)["uploadProfileImage"]["user"]["profileImageUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_url, url);
+    assert_eq!(app.stored_files().len(), 1);
+    let response = app
+        .graphql_as(
+            Some(&token),
+            "mutation { removeProfileImage { user { profileImageUrl } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        ok(&response)["removeProfileImage"]["user"]["profileImageUrl"],
+        Value::Null
+    );
+    assert_eq!(app.stored_files(), Vec::<String>::new());
+}
