@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tests::{
     TestApp, UploadFile,
-    documents::{line, pdf, pdf_bomb, png_with_location, row},
+    documents::{line, pdf, pdf_bomb, png_with_location, two_page_lab_report},
     fake_ai::{Behaviour, FakeAi, REPORT_SUMMARY},
     ok, spawn_app, spawn_app_with,
 };
@@ -24,44 +24,6 @@ fn file<'a>(name: &'a str, content_type: Option<&'a str>, bytes: Vec<u8>) -> Upl
         content_type,
         bytes,
     }
-}
-
-/// A two-page lab report laid out as a table, as a lab's PDF prints it.
-fn table_report() -> Vec<u8> {
-    let header = row(&[
-        (50.0, "Test"),
-        (230.0, "Result"),
-        (300.0, "Units"),
-        (380.0, "Reference range"),
-        (500.0, "Flag"),
-    ]);
-    let cells = |name, value, unit, range, flag| {
-        row(&[
-            (50.0, name),
-            (230.0, value),
-            (300.0, unit),
-            (380.0, range),
-            (500.0, flag),
-        ])
-    };
-    pdf(&[
-        vec![
-            line("Riverside Clinical Laboratory - Patient report"),
-            line("Collected: 2026-03-14 08:10"),
-            header,
-            cells("Glucose, fasting", "105", "mg/dL", "70 - 99", "H"),
-            cells("HbA1c", "5.4", "%", "4.0 - 5.6", ""),
-            cells("Total cholesterol", "212", "mg/dL", "< 200", "H"),
-            cells("HDL cholesterol", "38", "mg/dL", "> 40", "L"),
-        ],
-        vec![
-            line("Page 2 - Complete blood count and chemistry"),
-            cells("Hemoglobin", "13.9", "g/dL", "13.0 - 17.5", ""),
-            cells("Platelets", "250", "10^9/L", "150 - 450", ""),
-            cells("Potassium", "6.9", "mmol/L", "3.5 - 5.1", "HH"),
-            cells("TSH", "2.1", "mIU/L", "0.4 - 4.0", ""),
-        ],
-    ])
 }
 
 async fn signed_in(app: &TestApp, email: &str) -> String {
@@ -124,7 +86,7 @@ async fn rows(app: &TestApp, table: &str) -> i64 {
 async fn a_lab_report_pdf_is_stored_analysed_and_flagged_as_printed() {
     let app = spawn_app().await;
     let token = signed_in(&app, "labs@example.com").await;
-    let bytes = table_report();
+    let bytes = two_page_lab_report();
     let report = upload_ok(
         &app,
         &token,
@@ -201,7 +163,7 @@ async fn downloads_are_the_owners_with_range_support() {
     let app = spawn_app().await;
     let token = signed_in(&app, "owner@example.com").await;
     let other = signed_in(&app, "other@example.com").await;
-    let bytes = table_report();
+    let bytes = two_page_lab_report();
     let report = upload_ok(&app, &token, &file("résumé lab.pdf", None, bytes.clone())).await;
     let path = report["downloadUrl"].as_str().unwrap().to_owned();
 
@@ -361,7 +323,7 @@ async fn refused_uploads_leave_no_row_no_job_and_no_file() {
     elf.extend(vec![0u8; 4096]);
     let mut exe = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
     exe.extend(vec![0u8; 4096]);
-    let good = table_report();
+    let good = two_page_lab_report();
     let truncated = good[..good.len() / 2].to_vec();
     let png = png_with_location(4, 4);
     let cases: Vec<(UploadFile, &str)> = vec![
@@ -431,7 +393,7 @@ async fn refused_uploads_leave_no_row_no_job_and_no_file() {
             None,
             UPLOAD,
             json!({ "type": "LAB_RESULT" }),
-            &file("a.pdf", None, table_report()),
+            &file("a.pdf", None, two_page_lab_report()),
         )
         .await;
     assert_eq!(response.error_codes(), ["UNAUTHENTICATED"]);
@@ -687,7 +649,7 @@ async fn the_ai_summary_is_used_when_configured_and_the_built_in_one_otherwise()
     let url = fake.url.clone();
     let app = spawn_app_with(move |s| s.ai_base_url = Some(url)).await;
     let token = signed_in(&app, "ai@example.com").await;
-    let report = upload_ok(&app, &token, &file("lab.pdf", None, table_report())).await;
+    let report = upload_ok(&app, &token, &file("lab.pdf", None, two_page_lab_report())).await;
     let done = analysed(&app, &token, &report["id"]).await;
     assert!(
         done["aiInsights"]
@@ -717,7 +679,7 @@ async fn the_ai_summary_is_used_when_configured_and_the_built_in_one_otherwise()
     assert!(!sent.contains("sourceLine"), "{sent}");
 
     fake.set_behaviour(Behaviour::ServerError);
-    let report = upload_ok(&app, &token, &file("lab2.pdf", None, table_report())).await;
+    let report = upload_ok(&app, &token, &file("lab2.pdf", None, two_page_lab_report())).await;
     let done = analysed(&app, &token, &report["id"]).await;
     assert_eq!(done["analysisStatus"], "COMPLETED");
     assert_eq!(done["analysisResult"]["insights"]["source"], "built_in");
@@ -755,7 +717,7 @@ async fn a_worker_killed_mid_analysis_is_replaced_and_the_job_completes_once() {
     // This server takes uploads but runs no jobs; the child process runs them.
     let app = spawn_app_with(|s| s.job_workers = 0).await;
     let token = signed_in(&app, "crash@example.com").await;
-    let report = upload_ok(&app, &token, &file("lab.pdf", None, table_report())).await;
+    let report = upload_ok(&app, &token, &file("lab.pdf", None, two_page_lab_report())).await;
 
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
@@ -938,7 +900,7 @@ async fn deleting_the_account_removes_its_files() {
     .await;
     let token = app.sign_in(&user).await;
     let staying = signed_in(&app, "staying@example.com").await;
-    upload_ok(&app, &token, &file("a.pdf", None, table_report())).await;
+    upload_ok(&app, &token, &file("a.pdf", None, two_page_lab_report())).await;
     upload_ok(
         &app,
         &staying,
@@ -1005,7 +967,7 @@ async fn profile_images_are_reencoded_resized_and_stripped_of_metadata() {
             Some(&token),
             set,
             json!({}),
-            &file("me.pdf", None, table_report()),
+            &file("me.pdf", None, two_page_lab_report()),
         )
         .await;
     assert_eq!(response.error_codes(), ["BAD_USER_INPUT"]);
@@ -1062,4 +1024,71 @@ async fn profile_images_are_reencoded_resized_and_stripped_of_metadata() {
         Value::Null
     );
     assert_eq!(app.stored_files(), Vec::<String>::new());
+}
+
+/// Whether a command is on PATH.
+fn installed(command: &str) -> bool {
+    std::process::Command::new(command)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok()
+}
+
+#[tokio::test]
+async fn a_scanned_report_image_is_read_through_tesseract() {
+    // Tesseract reads the image; poppler's pdftoppm makes the "scan" from a generated PDF.
+    // CI installs both and sets ECHO_REQUIRE_OCR, so there this test cannot skip.
+    if !(installed("tesseract") && installed("pdftoppm")) {
+        assert!(
+            std::env::var_os("ECHO_REQUIRE_OCR").is_none(),
+            "tesseract and pdftoppm are required (Debian: tesseract-ocr poppler-utils)"
+        );
+        eprintln!("skipped: tesseract or pdftoppm is not installed");
+        return;
+    }
+    let page = pdf(&[vec![
+        line("Northside Laboratory"),
+        line("Glucose 105 mg/dL 70 - 99"),
+        line("Potassium 4.2 mmol/L 3.5 - 5.1"),
+        line("Hemoglobin 11.1 g/dL 12.0 - 15.5"),
+    ]]);
+    let dir = std::env::temp_dir().join(format!("echo-ocr-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("page.pdf"), page).unwrap();
+    let rendered = std::process::Command::new("pdftoppm")
+        .args([
+            "-png",
+            "-r",
+            "200",
+            "-gray",
+            "-singlefile",
+            "page.pdf",
+            "scan",
+        ])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(rendered.success());
+    let scan = std::fs::read(dir.join("scan.png")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let app = spawn_app().await;
+    let token = signed_in(&app, "ocr@example.com").await;
+    let report = upload_ok(&app, &token, &file("scan.png", Some("image/png"), scan)).await;
+    let done = analysed(&app, &token, &report["id"]).await;
+    assert_eq!(done["analysisStatus"], "COMPLETED", "{done}");
+    assert_eq!(done["analysisResult"]["extraction"]["method"], "ocr");
+    let glucose = lab(&done, "glucose");
+    assert_eq!(
+        (glucose["value"].clone(), glucose["flag"].clone()),
+        (json!(105.0), json!("HIGH"))
+    );
+    assert_eq!(lab(&done, "potassium")["flag"], "NORMAL");
+    let hemoglobin = lab(&done, "hemoglobin");
+    assert_eq!(
+        (hemoglobin["value"].clone(), hemoglobin["flag"].clone()),
+        (json!(11.1), json!("LOW"))
+    );
 }

@@ -79,6 +79,44 @@ pub fn pdf(pages: &[Vec<Row<'_>>]) -> Vec<u8> {
     bytes
 }
 
+/// A two-page lab report laid out as a table, as a lab's PDF prints it.
+pub fn two_page_lab_report() -> Vec<u8> {
+    let header = row(&[
+        (50.0, "Test"),
+        (230.0, "Result"),
+        (300.0, "Units"),
+        (380.0, "Reference range"),
+        (500.0, "Flag"),
+    ]);
+    let cells = |name, value, unit, range, flag| {
+        row(&[
+            (50.0, name),
+            (230.0, value),
+            (300.0, unit),
+            (380.0, range),
+            (500.0, flag),
+        ])
+    };
+    pdf(&[
+        vec![
+            line("Riverside Clinical Laboratory - Patient report"),
+            line("Collected: 2026-03-14 08:10"),
+            header,
+            cells("Glucose, fasting", "105", "mg/dL", "70 - 99", "H"),
+            cells("HbA1c", "5.4", "%", "4.0 - 5.6", ""),
+            cells("Total cholesterol", "212", "mg/dL", "< 200", "H"),
+            cells("HDL cholesterol", "38", "mg/dL", "> 40", "L"),
+        ],
+        vec![
+            line("Page 2 - Complete blood count and chemistry"),
+            cells("Hemoglobin", "13.9", "g/dL", "13.0 - 17.5", ""),
+            cells("Platelets", "250", "10^9/L", "150 - 450", ""),
+            cells("Potassium", "6.9", "mmol/L", "3.5 - 5.1", "HH"),
+            cells("TSH", "2.1", "mIU/L", "0.4 - 4.0", ""),
+        ],
+    ])
+}
+
 /// A valid one-page PDF with an extra stream that inflates to `inflated` bytes of zeros.
 pub fn pdf_bomb(inflated: usize) -> Vec<u8> {
     use std::io::Write;

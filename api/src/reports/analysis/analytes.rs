@@ -527,7 +527,7 @@ pub static ANALYTES: &[Analyte] = &[
             female: between(7.0, 45.0),
         },
         critical: NONE,
-        source: "Mayo Clinic Laboratories",
+        source: "hospital laboratory catalogue (INSTRUMENTS.md §7)",
     },
     Analyte {
         key: "ast",
