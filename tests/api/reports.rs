@@ -1,6 +1,6 @@
 //! Medical reports end to end: real multipart uploads of generated PDFs, text and images;
 //! the background analysis and its flags; owner-only downloads with Range; refused uploads
-//! that store nothing; a worker killed mid-analysis; two servers sharing a queue; the sweeper;
+//! that store nothing; a worker process killed mid-analysis; two server processes sharing a queue; the sweeper;
 //! account deletion; profile images.
 
 use std::time::Duration as StdDuration;
@@ -692,10 +692,46 @@ async fn the_ai_summary_is_used_when_configured_and_the_built_in_one_otherwise()
     );
 }
 
-/// Not a test on its own: the server process `a_worker_killed_mid_analysis...` starts and
-/// kills. It runs only when that test sets its environment.
+/// A server in a process of its own (this test binary running `child_server_process`) on the
+/// test's database and storage; killed with SIGKILL when dropped.
+struct ChildServer(std::process::Child);
+
+impl ChildServer {
+    fn start(app: &TestApp, env: &[(&str, String)]) -> Self {
+        let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+        command
+            .args([
+                "reports::child_server_process",
+                "--exact",
+                "--ignored",
+                "--test-threads=1",
+            ])
+            .env("ECHO_CHILD_DATABASE_URL", &app.database_url)
+            .env("ECHO_CHILD_STORAGE_ROOT", app.state.settings.storage_root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        Self(command.spawn().unwrap())
+    }
+
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Not a test on its own: the body of the server processes `ChildServer` starts. It does
+/// nothing unless its environment names a database.
 #[tokio::test]
-#[ignore = "started as a child process by a_worker_killed_mid_analysis_is_replaced_and_the_job_completes_once"]
+#[ignore = "the server process that other tests start (and kill)"]
 async fn child_server_process() {
     let Ok(database_url) = std::env::var("ECHO_CHILD_DATABASE_URL") else {
         return;
@@ -706,6 +742,15 @@ async fn child_server_process() {
     settings.storage_root = std::env::var("ECHO_CHILD_STORAGE_ROOT")
         .ok()
         .map(Into::into);
+    if let Ok(model) = std::env::var("ECHO_CHILD_AI_MODEL") {
+        settings.ai_model = model;
+    }
+    if let Some(workers) = std::env::var("ECHO_CHILD_JOB_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+    {
+        settings.job_workers = workers;
+    }
     let app = api::startup::Application::build(settings).await.unwrap();
     app.run_until_stopped().await.unwrap();
 }
@@ -719,20 +764,7 @@ async fn a_worker_killed_mid_analysis_is_replaced_and_the_job_completes_once() {
     let token = signed_in(&app, "crash@example.com").await;
     let report = upload_ok(&app, &token, &file("lab.pdf", None, two_page_lab_report())).await;
 
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "reports::child_server_process",
-            "--exact",
-            "--ignored",
-            "--test-threads=1",
-        ])
-        .env("ECHO_CHILD_DATABASE_URL", &app.database_url)
-        .env("ECHO_CHILD_AI_URL", &url)
-        .env("ECHO_CHILD_STORAGE_ROOT", app.state.settings.storage_root())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = ChildServer::start(&app, &[("ECHO_CHILD_AI_URL", url)]);
     // The child's worker has claimed the job once it asks the (hanging) provider.
     let mut waited = 0;
     while fake.requests().is_empty() {
@@ -744,8 +776,7 @@ async fn a_worker_killed_mid_analysis_is_replaced_and_the_job_completes_once() {
         read(&app, &token, &report["id"]).await["analysisStatus"],
         "PROCESSING"
     );
-    child.kill().unwrap(); // SIGKILL: no cleanup, the lease stays taken
-    child.wait().unwrap();
+    child.kill(); // SIGKILL: no cleanup, the lease stays taken
     assert_eq!(
         app.scalar_i64("SELECT count(*) FROM jobs WHERE status = 'running' AND attempts = 1")
             .await,
@@ -786,7 +817,7 @@ async fn a_worker_killed_mid_analysis_is_replaced_and_the_job_completes_once() {
 }
 
 #[tokio::test]
-async fn two_servers_share_a_queue_of_fifty_jobs_without_doing_any_twice() {
+async fn two_server_processes_share_a_queue_of_fifty_jobs_without_doing_any_twice() {
     let fake = FakeAi::start(Behaviour::Brief);
     let app = spawn_app_with(|s| s.job_workers = 0).await;
     let token = signed_in(&app, "queue@example.com").await;
@@ -796,20 +827,18 @@ async fn two_servers_share_a_queue_of_fifty_jobs_without_doing_any_twice() {
         let report = upload_ok(&app, &token, &file("q.txt", None, text.into_bytes())).await;
         ids.push(report["id"].clone());
     }
-    let root = app.state.settings.storage_root();
-    let mut servers = Vec::new();
-    for model in ["model-a", "model-b"] {
-        let (url, root) = (fake.url.clone(), root.clone());
-        servers.push(
-            app.another_server(move |s| {
-                s.ai_base_url = Some(url);
-                s.ai_model = model.into();
-                s.job_workers = 2;
-                s.storage_root = Some(root);
-            })
-            .await,
-        );
-    }
+    // Two server processes with two job workers each, on the same database and storage.
+    let servers: Vec<ChildServer> = ["model-a", "model-b"]
+        .into_iter()
+        .map(|model| {
+            let env = [
+                ("ECHO_CHILD_AI_URL", fake.url.clone()),
+                ("ECHO_CHILD_AI_MODEL", model.to_owned()),
+                ("ECHO_CHILD_JOB_WORKERS", "2".to_owned()),
+            ];
+            ChildServer::start(&app, &env)
+        })
+        .collect();
     for id in &ids {
         assert_eq!(
             analysed(&app, &token, id).await["analysisStatus"],
