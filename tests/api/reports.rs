@@ -1,7 +1,7 @@
 //! Medical reports end to end: real multipart uploads of generated PDFs, text and images;
 //! the background analysis and its flags; owner-only downloads with Range; refused uploads
-//! that store nothing; a worker process killed mid-analysis; two server processes sharing a queue; the sweeper;
-//! account deletion; profile images.
+//! that store nothing; a worker process killed mid-analysis; two server processes sharing a
+//! queue; the sweeper; account deletion; profile images.
 
 use std::time::Duration as StdDuration;
 
