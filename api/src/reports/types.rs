@@ -1,9 +1,10 @@
 //! GraphQL view of a medical report. The path on disk is never exposed.
 
-use async_graphql::{Enum, ID, Json, Object, SimpleObject};
+use async_graphql::{ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::medical_reports;
 
+use super::analysis::labs::{Flag, RangeSource};
 use crate::{
     enums::{AnalysisStatus, ReportType},
     error::AppError,
@@ -100,27 +101,6 @@ impl MedicalReport {
     }
 }
 
-/// Where a lab value sits against its reference range.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum LabFlag {
-    Low,
-    Normal,
-    High,
-    /// Beyond a critical limit: contact a clinician promptly.
-    Critical,
-}
-
-/// Whose reference range a value was compared with.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RangeSource {
-    /// Printed on the report.
-    Report,
-    /// The service's default for the analyte (docs/reports.md).
-    Default,
-}
-
 #[derive(SimpleObject, Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LabRange {
@@ -148,7 +128,7 @@ pub struct LabResult {
     pub standard_unit: String,
     pub range: LabRange,
     /// Null only when the unit is unknown and no range was printed.
-    pub flag: Option<LabFlag>,
+    pub flag: Option<Flag>,
     /// The line of the report the value was read from.
     pub source_line: String,
 }

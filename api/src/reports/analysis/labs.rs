@@ -5,7 +5,7 @@
 //! the printed range, or the default range when none is printed, and against critical limits.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::analytes::{ANALYTES, Analyte, Bounds, Position, Sex, at_least, below, between};
 
@@ -18,7 +18,10 @@ const SHORT_NAME: usize = 3;
 /// Words allowed between a name and its value ("Glucose, fasting, plasma 105").
 const MAX_WORDS_BEFORE_VALUE: usize = 3;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+// Also the GraphQL enum `LabFlag`, read back from the stored result by `reports::types`.
+/// Where a lab value sits against its reference range.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[graphql(name = "LabFlag")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Flag {
     Low,
@@ -28,7 +31,8 @@ pub enum Flag {
     Critical,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Whose reference range a value was compared with.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RangeSource {
     /// Printed on the report.
