@@ -155,6 +155,34 @@ pub struct Settings {
     #[arg(long, env = "JOB_MAX_ATTEMPTS", default_value_t = 5, global = true)]
     pub job_max_attempts: i32,
 
+    /// Extra attempts a streamed AI reply gets when the provider fails before its first piece.
+    #[arg(long, env = "AI_RETRIES", default_value_t = 1, global = true)]
+    pub ai_retries: u32,
+
+    /// Chat messages one user may send per minute.
+    #[arg(
+        long,
+        env = "CHAT_MESSAGES_PER_MINUTE",
+        default_value_t = 20,
+        global = true
+    )]
+    pub chat_messages_per_minute: u64,
+
+    /// Seconds a WebSocket client has to send `connection_init` (graphql-transport-ws).
+    #[arg(long, env = "WS_INIT_TIMEOUT_SECS", default_value_t = 3, global = true)]
+    pub ws_init_timeout_secs: u64,
+
+    /// Browser origins allowed to call the API (comma-separated, e.g.
+    /// `https://app.example.com`); none by default. WebSocket upgrades with another `Origin`
+    /// are refused.
+    #[arg(
+        long,
+        env = "CORS_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_allowed_origins: Vec<String>,
+
     /// Where uploaded files are kept (local storage); default `DATA_DIR/files`.
     #[arg(long, env = "STORAGE_ROOT", global = true)]
     pub storage_root: Option<PathBuf>,
@@ -247,6 +275,10 @@ impl Settings {
             avatar_max_bytes: 5 * 1024 * 1024,
             ocr_command: "tesseract".into(),
             storage_sweep_interval_secs: 0,
+            ai_retries: 1,
+            chat_messages_per_minute: 20,
+            ws_init_timeout_secs: 3,
+            cors_allowed_origins: Vec::new(),
             storage_orphan_grace_secs: 3600,
             log_format: LogFormat::Text,
         }

@@ -1,7 +1,7 @@
 //! The GraphQL schema: one query object per domain area, merged.
 
 use async_graphql::{
-    EmptySubscription, MergedObject, Request, Schema, SchemaBuilder, dataloader::DataLoader,
+    MergedObject, MergedSubscription, Request, Schema, SchemaBuilder, dataloader::DataLoader,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -15,7 +15,11 @@ use crate::{
         loaders::SessionsByUserId, mutation::AuthMutation, query::AuthQuery,
         single_check::SingleSecretCheck,
     },
-    chat::loaders::{ChatSessionsByUserId, MessagesBySessionId},
+    chat::{
+        events::EventHub,
+        graphql::{ChatMutation, ChatQuery, ChatSubscription},
+        loaders::{ChatSessionsByUserId, MessagesBySessionId},
+    },
     context::{ClientInfo, MaybeViewer},
     pagination::{CountLoader, PageLoader},
     reports::{
@@ -29,7 +33,13 @@ use crate::{
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(UsersQuery, AuthQuery, AssessmentsQuery, ReportsQuery);
+pub struct QueryRoot(
+    UsersQuery,
+    AuthQuery,
+    AssessmentsQuery,
+    ReportsQuery,
+    ChatQuery,
+);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
@@ -38,24 +48,35 @@ pub struct MutationRoot(
     UsersMutation,
     AssessmentsMutation,
     ReportsMutation,
+    ChatMutation,
 );
 
-pub type ApiSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(ChatSubscription);
 
-fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+pub type ApiSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .extension(SingleSecretCheck)
 }
 
 /// The schema the server runs.
-pub fn build(db: DatabaseConnection, services: SharedServices, depth_limit: usize) -> ApiSchema {
+pub fn build(
+    db: DatabaseConnection,
+    services: SharedServices,
+    events: EventHub,
+    depth_limit: usize,
+) -> ApiSchema {
     builder()
         .data(db)
         .data(services)
+        .data(events)
         .limit_depth(depth_limit)
         .finish()
 }

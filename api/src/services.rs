@@ -48,6 +48,8 @@ pub struct AppServices {
     pub ai: Option<SharedAi>,
     /// Attempts a background job gets.
     pub job_max_attempts: i32,
+    /// Chat messages a user may send per minute.
+    pub chat_messages_per_minute: u64,
     /// Uploaded files.
     pub storage: SharedStorage,
     pub uploads: UploadPolicy,
@@ -97,15 +99,19 @@ impl AppServices {
             },
             password_reset_url: settings.password_reset_url.clone(),
             ai: match &settings.ai_base_url {
-                Some(url) => Some(Arc::new(OpenAiCompatible::new(
-                    url,
-                    settings.ai_api_key.clone(),
-                    settings.ai_model.clone(),
-                    std::time::Duration::from_secs(settings.ai_timeout_secs),
-                )?)),
+                Some(url) => Some(Arc::new(
+                    OpenAiCompatible::new(
+                        url,
+                        settings.ai_api_key.clone(),
+                        settings.ai_model.clone(),
+                        std::time::Duration::from_secs(settings.ai_timeout_secs),
+                    )?
+                    .with_retries(settings.ai_retries),
+                )),
                 None => None,
             },
             job_max_attempts: settings.job_max_attempts,
+            chat_messages_per_minute: settings.chat_messages_per_minute,
             storage: Arc::new(LocalStorage::new(settings.storage_root())),
             uploads: UploadPolicy {
                 report_max_bytes: settings.upload_max_bytes as u64,

@@ -8,11 +8,12 @@ use sea_orm::DatabaseConnection;
 use tokio::{sync::watch, task::JoinHandle};
 
 use crate::{
+    chat::events::EventHub,
     clock::SharedClock,
     config::Settings,
     db::{self, DbStats},
     error::BoxError,
-    http::{files, graphql, health, request_id::request_id},
+    http::{files, graphql, health, request_id::request_id, ws},
     jobs::{JobRunner, RunnerConfig},
     reports::sweep,
     schema::{self, ApiSchema},
@@ -27,6 +28,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub services: SharedServices,
     pub db_stats: Arc<DbStats>,
+    pub events: EventHub,
 }
 
 /// How long in-flight requests may take to finish after a shutdown signal.
@@ -61,7 +63,15 @@ impl Application {
             db_stats.clone(),
         );
         let services: SharedServices = Arc::new(AppServices::from_settings(&settings, clock)?);
-        let schema = schema::build(db.clone(), services.clone(), settings.graphql_depth_limit);
+        let (stop_jobs, stopped) = watch::channel(false);
+        let (events, event_listener) =
+            EventHub::start(&settings.database_url, stopped.clone()).await?;
+        let schema = schema::build(
+            db.clone(),
+            services.clone(),
+            events.clone(),
+            settings.graphql_depth_limit,
+        );
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let address = listener.local_addr()?;
         let state = AppState {
@@ -70,6 +80,7 @@ impl Application {
             settings: Arc::new(settings),
             services,
             db_stats,
+            events,
         };
 
         let data = web::Data::new(state.clone());
@@ -89,7 +100,6 @@ impl Application {
 
         // Job workers get a small pool of their own: background work never takes the
         // connections requests need.
-        let (stop_jobs, stopped) = watch::channel(false);
         let workers = u32::try_from(state.settings.job_workers).unwrap_or(u32::MAX);
         let jobs_pool = if workers > 0 {
             Some(db::connect(&state.settings, workers.saturating_add(1)).await?)
@@ -114,6 +124,7 @@ impl Application {
             })
             .collect();
         let mut job_workers: Vec<JoinHandle<()>> = job_workers;
+        job_workers.push(event_listener);
         if state.settings.storage_sweep_interval_secs > 0 {
             job_workers.push(sweep::spawn(
                 state.db.clone(),
@@ -172,6 +183,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(graphql::post))
             .route(web::get().to(graphql::get)),
     )
+    .route("/graphql/ws", web::get().to(ws::ws))
     .route("/graphiql", web::get().to(graphql::graphiql))
     .route("/files/reports/{id}", web::get().to(files::report))
     .route("/files/avatars/{user_id}", web::get().to(files::avatar))

@@ -7,6 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
+    #[sea_orm(unique_key = "client_message_id")]
     pub session_id: i32,
     pub sender_type: String,
     #[sea_orm(column_type = "Text")]
@@ -15,10 +16,21 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub metadata: Json,
     pub created_at: DateTimeWithTimeZone,
+    #[sea_orm(unique_key = "client_message_id")]
+    pub client_message_id: Option<String>,
+    pub reply_to_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(
+        belongs_to = "Entity",
+        from = "Column::ReplyToId",
+        to = "Column::Id",
+        on_update = "NoAction",
+        on_delete = "Cascade"
+    )]
+    SelfRef,
     #[sea_orm(
         belongs_to = "super::chat_sessions::Entity",
         from = "Column::SessionId",

@@ -31,6 +31,19 @@ mod m20261127_000001_create_erd;
 mod m20261127_000002_add_account_security;
 mod m20261127_000003_create_jobs;
 mod m20261127_000004_report_files;
+mod m20261127_000005_chat_replies;
+
+/// The text of this crate's sources (this file and every migration), compiled in. Tests name
+/// their template database after a hash of it, so the template is rebuilt exactly when what
+/// the binary would migrate changes, whatever checkout or build cache it was built in.
+pub const SOURCES: &[&str] = &[
+    include_str!("lib.rs"),
+    include_str!("m20261127_000001_create_erd.rs"),
+    include_str!("m20261127_000002_add_account_security.rs"),
+    include_str!("m20261127_000003_create_jobs.rs"),
+    include_str!("m20261127_000004_report_files.rs"),
+    include_str!("m20261127_000005_chat_replies.rs"),
+];
 
 pub struct Migrator;
 
@@ -42,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_add_account_security::Migration),
             Box::new(m20261127_000003_create_jobs::Migration),
             Box::new(m20261127_000004_report_files::Migration),
+            Box::new(m20261127_000005_chat_replies::Migration),
         ]
     }
 }

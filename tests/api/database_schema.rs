@@ -115,6 +115,9 @@ const ERD: &[(&str, &[Column])] = &[
             ("message_type", "varchar", false),
             ("metadata", "jsonb", false),
             ("created_at", "timestamptz", false),
+            // Migration 5 (docs/schema.md): idempotent sends, reply links.
+            ("client_message_id", "varchar", true),
+            ("reply_to_id", "int4", true),
         ],
     ),
     (
@@ -259,6 +262,8 @@ async fn keys_and_cascades_are_the_erd() {
             "p jobs(id)",
             "u jobs(dedupe_key)",
             "u medical_reports(file_path)",
+            "u chat_messages(session_id,client_message_id)",
+            "f chat_messages(reply_to_id) -> chat_messages on delete c",
         ]
         .map(String::from),
     );
@@ -476,6 +481,8 @@ const SNAPSHOT: &str = "\
 
 #[tokio::test]
 async fn migrating_down_to_zero_and_up_again_leaves_the_same_schema() {
+    // The template is named after `migration::SOURCES`: every migration must be in it.
+    assert_eq!(migration::SOURCES.len(), Migrator::migrations().len() + 1);
     let name = fresh_database().await;
     let db = Database::connect(format!("{SERVER_URL}/{name}"))
         .await

@@ -5,6 +5,7 @@ mod accounts;
 mod ai_enrichment;
 mod assessments;
 mod batching;
+mod chat;
 mod database_schema;
 mod graphql_http;
 mod probes;

@@ -9,7 +9,7 @@ use chrono::Duration;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tests::{
-    TestApp, UploadFile,
+    ChildServer, TestApp, UploadFile,
     documents::{line, pdf, pdf_bomb, png_with_location, two_page_lab_report},
     fake_ai::{Behaviour, FakeAi, REPORT_SUMMARY},
     ok, spawn_app, spawn_app_with,
@@ -692,42 +692,6 @@ async fn the_ai_summary_is_used_when_configured_and_the_built_in_one_otherwise()
     );
 }
 
-/// A server in a process of its own (this test binary running `child_server_process`) on the
-/// test's database and storage; killed with SIGKILL when dropped.
-struct ChildServer(std::process::Child);
-
-impl ChildServer {
-    fn start(app: &TestApp, env: &[(&str, String)]) -> Self {
-        let mut command = std::process::Command::new(std::env::current_exe().unwrap());
-        command
-            .args([
-                "reports::child_server_process",
-                "--exact",
-                "--ignored",
-                "--test-threads=1",
-            ])
-            .env("ECHO_CHILD_DATABASE_URL", &app.database_url)
-            .env("ECHO_CHILD_STORAGE_ROOT", app.state.settings.storage_root())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        Self(command.spawn().unwrap())
-    }
-
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for ChildServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 /// Not a test on its own: the body of the server processes `ChildServer` starts. It does
 /// nothing unless its environment names a database.
 #[tokio::test]
@@ -752,6 +716,7 @@ async fn child_server_process() {
         settings.job_workers = workers;
     }
     let app = api::startup::Application::build(settings).await.unwrap();
+    println!("{}{}", tests::CHILD_PORT_LINE, app.port());
     app.run_until_stopped().await.unwrap();
 }
 

@@ -27,9 +27,14 @@ pub enum Behaviour {
     Brief,
     /// No answer for ten minutes (a worker stuck mid-job).
     Hang,
+    /// HTTP 500 for the first request, good answers after it.
+    FailOnce,
 }
 
 pub const SUGGESTION: &str = "Try a 20-minute walk after dinner on most days.";
+/// The reply a streamed chat completion spells out, piece by piece.
+pub const STREAMED_REPLY: &str = "Drink water through the day and more when it is hot.";
+
 /// The summary a report analysis gets from a well-behaved provider.
 pub const REPORT_SUMMARY: &str = "Your glucose is a little above the range printed on the report; the other values are within range.";
 
@@ -47,11 +52,19 @@ pub struct FakeAi {
 }
 
 async fn completions(state: web::Data<Arc<Mutex<State>>>, body: web::Json<Value>) -> HttpResponse {
+    let streaming = body["stream"] == true;
     let behaviour = {
         let mut state = state.lock().unwrap();
         state.requests.push(body.into_inner());
-        state.behaviour.unwrap_or(Behaviour::Good)
+        let behaviour = state.behaviour.unwrap_or(Behaviour::Good);
+        if behaviour == Behaviour::FailOnce {
+            state.behaviour = Some(Behaviour::Good);
+        }
+        behaviour
     };
+    if streaming {
+        return stream(behaviour).await;
+    }
     // Report analysis asks for a summary; assessment enrichment for recommendations.
     let wants_summary = body_text(&state, |requests| {
         requests
@@ -92,7 +105,58 @@ async fn completions(state: web::Data<Arc<Mutex<State>>>, body: web::Json<Value>
             tokio::time::sleep(Duration::from_secs(600)).await;
             answer(good())
         }
+        Behaviour::FailOnce => HttpResponse::InternalServerError().body("upstream hiccup"),
     }
+}
+
+/// A streamed completion as server-sent events, the way the behaviour asks.
+async fn stream(behaviour: Behaviour) -> HttpResponse {
+    let chunk = |text: &str| {
+        format!(
+            "data: {}\n\n",
+            json!({ "id": "chatcmpl-test", "object": "chat.completion.chunk", "model": "test-model",
+                    "choices": [{ "index": 0, "delta": { "content": text }, "finish_reason": null }] })
+        )
+    };
+    let pieces: Vec<String> = STREAMED_REPLY.split_inclusive(' ').map(&chunk).collect();
+    let usage = format!(
+        "data: {}\n\n",
+        json!({ "id": "chatcmpl-test", "object": "chat.completion.chunk", "choices": [],
+                "usage": { "prompt_tokens": 42, "completion_tokens": 11, "total_tokens": 53 } })
+    );
+    let (events, pause): (Vec<String>, Duration) = match behaviour {
+        Behaviour::Good | Behaviour::Brief | Behaviour::Unsafe => {
+            let mut events = vec![": keep-alive comment\n\n".to_owned()];
+            events.extend(pieces);
+            events.push(usage);
+            events.push("data: [DONE]\n\n".into());
+            (events, Duration::from_millis(5))
+        }
+        Behaviour::Garbage => (
+            vec![
+                chunk("Hello "),
+                "data: {not json\n\n".into(),
+                "data: [DONE]\n\n".into(),
+            ],
+            Duration::from_millis(5),
+        ),
+        Behaviour::Slow => (pieces, Duration::from_millis(1500)),
+        Behaviour::ServerError | Behaviour::FailOnce => {
+            return HttpResponse::InternalServerError().body("upstream exploded");
+        }
+        Behaviour::Hang => {
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            return HttpResponse::Ok().finish();
+        }
+    };
+    let body = futures_util::stream::unfold(events.into_iter(), move |mut events| async move {
+        let event = events.next()?;
+        tokio::time::sleep(pause).await;
+        Some((Ok::<_, std::io::Error>(web::Bytes::from(event)), events))
+    });
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .streaming(body)
 }
 
 fn body_text(state: &Arc<Mutex<State>>, read: impl FnOnce(&[Value]) -> bool) -> bool {

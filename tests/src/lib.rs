@@ -3,8 +3,8 @@
 //! cloned from a migrated template.
 //!
 //! The template `echo_tpl_<fingerprint>` is named after a hash of the migration sources
-//! (build.rs): it is built once, under an advisory lock so parallel test processes agree, and
-//! reused until a migration changes. Test databases are named `echo_test_<unix seconds>_...`
+//! compiled into the binary (`migration::SOURCES`): it is built once, under an advisory lock
+//! so parallel test processes agree, and reused until a migration changes. Test databases are named `echo_test_<unix seconds>_...`
 //! and dropped when their test ends; any older than two hours are leftovers of crashed runs and
 //! are swept, with templates of other fingerprints, when a process first needs the template.
 //! `TEST_LOG=1` turns the server's logs on.
@@ -12,6 +12,7 @@
 pub mod documents;
 pub mod fake_ai;
 pub mod mail;
+pub mod ws;
 
 use std::{
     sync::Arc,
@@ -96,7 +97,7 @@ const TEMPLATE_LOCK: i64 = 0x0065_6368_6f74_706c; // "echotpl"
 async fn template() -> &'static str {
     TEMPLATE
         .get_or_init(|| async {
-            let name = format!("echo_tpl_{}", env!("MIGRATIONS_FINGERPRINT"));
+            let name = format!("echo_tpl_{:016x}", migrations_fingerprint());
             let admin = admin().await;
             let lock = |f: &str| format!("SELECT {f}({TEMPLATE_LOCK})");
             admin
@@ -189,6 +190,14 @@ pub async fn fresh_database() -> String {
         .expect("clone template database");
     admin.close().await.ok();
     name
+}
+
+/// A hash of the migration sources compiled into this binary (`migration::SOURCES`).
+fn migrations_fingerprint() -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    migration::SOURCES.hash(&mut hasher);
+    hasher.finish()
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -402,6 +411,69 @@ impl TestApp {
             .expect("test query")
             .expect("one row");
         row.try_get_by_index::<i64>(0).expect("an integer")
+    }
+}
+
+/// What the child server prints once it listens, followed by its port.
+pub const CHILD_PORT_LINE: &str = "ECHO_CHILD_PORT=";
+
+/// A server in a process of its own: this test binary running the ignored test
+/// `reports::child_server_process` on the test's database and storage (configured through
+/// `ECHO_CHILD_*` variables). Killed with SIGKILL when dropped.
+pub struct ChildServer {
+    child: std::process::Child,
+    pub address: String,
+}
+
+impl ChildServer {
+    pub fn start(app: &TestApp, env: &[(&str, String)]) -> Self {
+        use std::io::BufRead;
+        let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+        command
+            .args([
+                "reports::child_server_process",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("ECHO_CHILD_DATABASE_URL", &app.database_url)
+            .env("ECHO_CHILD_STORAGE_ROOT", app.state.settings.storage_root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let port = loop {
+            let line = lines
+                .next()
+                .expect("the child server printed its port")
+                .unwrap();
+            // libtest prints the test's name on the same line first.
+            if let Some((_, port)) = line.split_once(CHILD_PORT_LINE) {
+                break port.trim().to_owned();
+            }
+        };
+        // Keep reading so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 

@@ -24,12 +24,35 @@ pub enum AiError {
 pub type AiFuture<'a> =
     Pin<Box<dyn Future<Output = Result<serde_json::Value, AiError>> + Send + 'a>>;
 
+/// One turn of a conversation sent to a model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turn {
+    /// `system`, `user` or `assistant`.
+    pub role: &'static str,
+    pub content: String,
+}
+
+/// What a streamed completion yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chunk {
+    /// The next piece of the answer.
+    Delta(String),
+    /// Token counts, when the provider reports them (at the end).
+    Usage { prompt: i64, completion: i64 },
+}
+
+pub type ChunkStream = Pin<Box<dyn futures_util::Stream<Item = Result<Chunk, AiError>> + Send>>;
+
 pub trait AiProvider: Send + Sync + 'static {
     /// Provider name for records (never a secret).
     fn name(&self) -> &str;
     fn model(&self) -> &str;
     /// One chat completion constrained to a JSON object; returns that object.
     fn complete_json<'a>(&'a self, system: &'a str, user: &'a str) -> AiFuture<'a>;
+    /// A chat completion streamed piece by piece. Attempts that fail before the first piece
+    /// are retried within the provider's retry budget; a failure after it ends the stream
+    /// with the error.
+    fn stream_chat(&self, turns: Vec<Turn>) -> ChunkStream;
 }
 
 pub type SharedAi = Arc<dyn AiProvider>;

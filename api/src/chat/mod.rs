@@ -1,4 +1,11 @@
-//! Chat sessions with the health assistant.
+//! Chat sessions with the health assistant: messages, replies (safety layer first, an
+//! external model or the built-in assistant), and live events across replicas.
 
+pub mod assistant;
+pub mod events;
+pub mod graphql;
 pub mod loaders;
+pub mod reply;
+pub mod safety;
+pub mod service;
 pub mod types;

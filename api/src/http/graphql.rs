@@ -259,7 +259,7 @@ pub(super) async fn viewer(
 
 /// The client's address: the peer, or, when the peer is a trusted proxy, the nearest address
 /// in `X-Forwarded-For` that is not itself a trusted proxy. And the user agent, bounded.
-fn client_info(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> ClientInfo {
+pub(super) fn client_info(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> ClientInfo {
     let peer = req.peer_addr().map(|addr| addr.ip());
     let ip = match peer {
         Some(peer) if trusted_proxies.contains(&peer) => req

@@ -5,3 +5,4 @@ pub mod graphql;
 pub mod health;
 mod multipart;
 pub mod request_id;
+pub mod ws;

@@ -14,7 +14,7 @@ use crate::{
     },
     auth::{loaders::SessionsByUserId, types::UserSession},
     chat::{loaders::ChatSessionsByUserId, types::ChatSession},
-    enums::{AnalysisStatus, AssessmentType, Gender, ReportType},
+    enums::{AnalysisStatus, AssessmentType, Gender, ReportType, SessionType},
     error::AppError,
     pagination::{Filter, Page, PageArgs, load_page},
     reports::{loaders::ReportsByUserId, types::MedicalReport},
@@ -142,16 +142,27 @@ impl User {
         load_page::<ReportsByUserId, _>(ctx, self.0.id, args, MedicalReport::try_from).await
     }
 
-    /// Chat sessions with the assistant, most recently started first.
+    /// Chat sessions with the assistant, most recently started first; optionally only active
+    /// (or ended) ones, of one type.
+    #[allow(clippy::too_many_arguments)]
     async fn chat_sessions(
         &self,
         ctx: &Context<'_>,
+        active: Option<bool>,
+        session_type: Option<SessionType>,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<Page<ChatSession>, AppError> {
-        let args = PageArgs::parse(after, before, first, last)?;
+        let mut filters = Vec::new();
+        if let Some(active) = active {
+            filters.push(Filter::is("is_active", active));
+        }
+        if let Some(session_type) = session_type {
+            filters.push(Filter::equals("session_type", session_type.as_db()));
+        }
+        let args = PageArgs::parse(after, before, first, last)?.with_filters(filters);
         load_page::<ChatSessionsByUserId, _>(ctx, self.0.id, args, ChatSession::try_from).await
     }
 

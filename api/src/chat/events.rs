@@ -1,0 +1,118 @@
+//! Chat events across replicas: every change is announced with PostgreSQL `NOTIFY` on the
+//! channel `chat_events`, inside the transaction that makes it (so it is delivered on commit,
+//! never for a change that rolled back). Each server holds one `LISTEN` connection and fans
+//! the notifications out to its subscribers through a broadcast channel; a subscriber sees only
+//! its own session's events and loads the rows they name. Payloads carry ids (and the text of
+//! a streamed reply delta, which is not a row); NOTIFY payloads stay far below PostgreSQL's
+//! 8000-byte limit because deltas are sent in small pieces.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, sqlx::postgres::PgListener};
+use serde::{Deserialize, Serialize};
+use tokio::{
+    sync::{broadcast, watch},
+    task::JoinHandle,
+};
+
+pub const CHANNEL: &str = "chat_events";
+/// Events a slow subscriber may fall behind by before it misses some (it can catch up with
+/// `messages(after:)`).
+const BUFFER: usize = 4096;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "k", rename_all = "snake_case")]
+pub enum Notice {
+    /// A message (user or assistant) was stored.
+    Message { s: i32, m: i32 },
+    /// A piece of the assistant's reply to user message `r`, number `n` of that reply.
+    Delta { s: i32, r: i32, n: u32, d: String },
+    /// The assistant's reply `m` to user message `r` is stored and complete.
+    Completed { s: i32, r: i32, m: i32 },
+    /// The session was ended.
+    Ended { s: i32 },
+    /// The session was deleted.
+    Deleted { s: i32 },
+}
+
+impl Notice {
+    pub fn session_id(&self) -> i32 {
+        match self {
+            Self::Message { s, .. }
+            | Self::Delta { s, .. }
+            | Self::Completed { s, .. }
+            | Self::Ended { s }
+            | Self::Deleted { s } => *s,
+        }
+    }
+}
+
+/// Announces `notice` (on commit, when `conn` is a transaction).
+pub async fn notify(conn: &impl ConnectionTrait, notice: &Notice) -> Result<(), DbErr> {
+    let payload = serde_json::to_string(notice).map_err(|e| DbErr::Custom(e.to_string()))?;
+    conn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [CHANNEL.into(), payload.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// This server's end of the channel.
+#[derive(Clone)]
+pub struct EventHub {
+    sender: broadcast::Sender<Notice>,
+}
+
+impl EventHub {
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
+        self.sender.subscribe()
+    }
+
+    /// Subscribers on this server right now.
+    pub fn subscribers(&self) -> usize {
+        self.sender.receiver_count()
+    }
+
+    /// Listens on `database_url` until `shutdown` turns true, reconnecting after failures.
+    pub async fn start(
+        database_url: &str,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(Self, JoinHandle<()>), DbErr> {
+        let (sender, _) = broadcast::channel(BUFFER);
+        let mut listener = PgListener::connect(database_url)
+            .await
+            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        listener
+            .listen(CHANNEL)
+            .await
+            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+        let hub = Self { sender };
+        let fanout = hub.sender.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let received = tokio::select! {
+                    received = listener.recv() => received,
+                    _ = shutdown.changed() => return,
+                };
+                match received {
+                    Ok(notification) => {
+                        match serde_json::from_str::<Notice>(notification.payload()) {
+                            // No subscriber on this server is not an error.
+                            Ok(notice) => drop(fanout.send(notice)),
+                            Err(err) => tracing::warn!(error = %err, "malformed chat notification"),
+                        }
+                    }
+                    Err(err) => {
+                        // PgListener reconnects on the next recv; notifications in the gap are
+                        // lost, which clients recover from with `messages(after:)`.
+                        tracing::error!(error = %err, "chat event listener failed; reconnecting");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok((hub, task))
+    }
+}

@@ -1,0 +1,326 @@
+//! GraphQL over WebSocket at `/graphql/ws`, speaking `graphql-transport-ws` (the graphql-ws
+//! protocol) to the letter, in place of async-graphql's handler, which departs from it:
+//!
+//! - The subprotocol must be offered; otherwise the socket closes with 4406.
+//! - `connection_init` must come within `WS_INIT_TIMEOUT_SECS` (4408 otherwise), once (4429 for
+//!   a second), with `{ "authorization": "Bearer <token>" }` (4403 when missing or invalid);
+//!   the server answers `connection_ack`.
+//! - `subscribe` before the ack closes with 4401; a second `subscribe` with an id still in use
+//!   closes with 4409; anything unparseable or out of place closes with 4400.
+//! - A request that fails before producing data (validation, or a resolver refusing, such as
+//!   NOT_FOUND for another user's session) gets an `error` message; otherwise `next` messages
+//!   and a final `complete`. A client `complete` stops its subscription. `ping` gets `pong`.
+//! - A browser's `Origin` must be in `CORS_ALLOWED_ORIGINS` (403 before the upgrade).
+
+use std::{collections::HashMap, time::Duration};
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
+use async_graphql::{Request, Response, Variables};
+use futures_util::StreamExt;
+use serde_json::{Map, Value as Json, json};
+use tokio::sync::mpsc;
+
+use super::graphql::client_info;
+use crate::{
+    auth::{service::resolve_token, token},
+    context::{ClientInfo, MaybeViewer},
+    error, schema,
+    startup::AppState,
+};
+
+pub const PROTOCOL: &str = "graphql-transport-ws";
+const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// What subscription tasks hand back to the connection.
+enum Outgoing {
+    Send(Json),
+    /// The subscription ended on its own; its id is free again.
+    Finished(String),
+}
+
+pub async fn ws(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let allowed = origin.to_str().is_ok_and(|origin| {
+            state
+                .settings
+                .cors_allowed_origins
+                .iter()
+                .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+        });
+        if !allowed {
+            return Ok(HttpResponse::Forbidden()
+                .content_type("text/plain; charset=utf-8")
+                .body("this origin is not allowed"));
+        }
+    }
+    let offered = req
+        .headers()
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == PROTOCOL);
+    let (response, session, stream) = actix_ws::handle_with_protocols(&req, body, &[PROTOCOL])?;
+    let client = client_info(&req, &state.settings.trusted_proxies);
+    let state = state.into_inner();
+    actix_web::rt::spawn(async move {
+        if !offered {
+            close(session, 4406, "Subprotocol not acceptable").await;
+            return;
+        }
+        Connection {
+            state,
+            client,
+            session,
+            viewer: None,
+            initialised: false,
+            subscriptions: HashMap::new(),
+        }
+        .run(stream)
+        .await;
+    });
+    Ok(response)
+}
+
+async fn close(session: Session, code: u16, reason: &str) {
+    let _ = session
+        .close(Some(CloseReason {
+            code: CloseCode::Other(code),
+            description: Some(reason.to_owned()),
+        }))
+        .await;
+}
+
+/// Why the connection closes, as the protocol names it.
+struct Closing(u16, String);
+
+fn invalid(why: &str) -> Closing {
+    Closing(4400, why.to_owned())
+}
+
+struct Connection {
+    state: std::sync::Arc<AppState>,
+    client: ClientInfo,
+    session: Session,
+    /// Set by an accepted `connection_init`.
+    viewer: Option<MaybeViewer>,
+    initialised: bool,
+    subscriptions: HashMap<String, tokio::task::JoinHandle<()>>,
+}
+
+impl Connection {
+    async fn run(mut self, stream: actix_ws::MessageStream) {
+        let mut stream = stream
+            .max_frame_size(MAX_MESSAGE_BYTES)
+            .aggregate_continuations()
+            .max_continuation_size(MAX_MESSAGE_BYTES);
+        let (out, mut outgoing) = mpsc::unbounded_channel::<Outgoing>();
+        let init_timeout = tokio::time::sleep(Duration::from_secs(
+            self.state.settings.ws_init_timeout_secs,
+        ));
+        tokio::pin!(init_timeout);
+        let closing = loop {
+            tokio::select! {
+                _ = &mut init_timeout, if !self.initialised => {
+                    break Some(Closing(4408, "Connection initialisation timeout".into()));
+                }
+                message = stream.recv() => {
+                    let outcome = match message {
+                        Some(Ok(AggregatedMessage::Text(text))) => self.on_text(&text, &out).await,
+                        Some(Ok(AggregatedMessage::Binary(_))) => Err(invalid("binary messages are not part of the protocol")),
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                            let _ = self.session.pong(&bytes).await;
+                            Ok(())
+                        }
+                        Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
+                        Some(Ok(AggregatedMessage::Close(_))) | None => break None,
+                        Some(Err(_)) => Err(invalid("the WebSocket frame is invalid or too large")),
+                    };
+                    if let Err(closing) = outcome {
+                        break Some(closing);
+                    }
+                }
+                Some(item) = outgoing.recv() => match item {
+                    Outgoing::Send(message) => {
+                        if self.session.text(message.to_string()).await.is_err() {
+                            break None;
+                        }
+                    }
+                    Outgoing::Finished(id) => {
+                        self.subscriptions.remove(&id);
+                    }
+                },
+            }
+        };
+        for (_, task) in self.subscriptions.drain() {
+            task.abort();
+        }
+        match closing {
+            Some(Closing(code, reason)) => close(self.session, code, &reason).await,
+            None => {
+                let _ = self.session.close(None).await;
+            }
+        }
+    }
+
+    async fn send(&mut self, message: Json) -> Result<(), Closing> {
+        self.session
+            .text(message.to_string())
+            .await
+            .map_err(|_| Closing(1000, String::new()))
+    }
+
+    async fn on_text(
+        &mut self,
+        text: &str,
+        out: &mpsc::UnboundedSender<Outgoing>,
+    ) -> Result<(), Closing> {
+        let message: Map<String, Json> = match serde_json::from_str(text) {
+            Ok(Json::Object(message)) => message,
+            _ => return Err(invalid("Invalid message received")),
+        };
+        let kind = message
+            .get("type")
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        match kind {
+            "connection_init" => self.on_init(message.get("payload")).await,
+            "ping" => {
+                let mut pong = json!({ "type": "pong" });
+                if let Some(payload) = message.get("payload").filter(|p| p.is_object()) {
+                    pong["payload"] = payload.clone();
+                }
+                self.send(pong).await
+            }
+            "pong" => Ok(()),
+            "subscribe" => self.on_subscribe(&message, out),
+            "complete" => {
+                let id = message
+                    .get("id")
+                    .and_then(Json::as_str)
+                    .ok_or_else(|| invalid("`complete` needs an id"))?;
+                if let Some(task) = self.subscriptions.remove(id) {
+                    task.abort();
+                }
+                Ok(())
+            }
+            _ => Err(invalid("Invalid message received")),
+        }
+    }
+
+    async fn on_init(&mut self, payload: Option<&Json>) -> Result<(), Closing> {
+        if self.initialised {
+            return Err(Closing(4429, "Too many initialisation requests".into()));
+        }
+        self.initialised = true;
+        let payload = match payload {
+            None | Some(Json::Null) => None,
+            Some(Json::Object(payload)) => Some(payload),
+            Some(_) => return Err(invalid("the connection_init payload must be an object")),
+        };
+        let token = payload
+            .and_then(|p| p.get("authorization").or_else(|| p.get("Authorization")))
+            .and_then(Json::as_str)
+            .and_then(token::from_authorization);
+        let Some(token) = token else {
+            return Err(Closing(4403, "Forbidden".into()));
+        };
+        let now = self.state.services.clock.now();
+        match resolve_token(&self.state.db, token, now).await {
+            Ok(Some(viewer)) => {
+                self.viewer = Some(MaybeViewer(Some(viewer)));
+                self.send(json!({ "type": "connection_ack" })).await
+            }
+            Ok(None) => Err(Closing(4403, "Forbidden".into())),
+            Err(err) => {
+                tracing::error!(error = %error::error_chain(&err), "could not resolve a WebSocket token");
+                Err(Closing(1011, "Internal error".into()))
+            }
+        }
+    }
+
+    fn on_subscribe(
+        &mut self,
+        message: &Map<String, Json>,
+        out: &mpsc::UnboundedSender<Outgoing>,
+    ) -> Result<(), Closing> {
+        let Some(viewer) = self.viewer.clone() else {
+            return Err(Closing(4401, "Unauthorized".into()));
+        };
+        let id = message
+            .get("id")
+            .and_then(Json::as_str)
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| invalid("`subscribe` needs an id"))?
+            .to_owned();
+        let payload = message
+            .get("payload")
+            .and_then(Json::as_object)
+            .ok_or_else(|| invalid("`subscribe` needs a payload"))?;
+        let query = payload
+            .get("query")
+            .and_then(Json::as_str)
+            .ok_or_else(|| invalid("`subscribe` needs payload.query"))?;
+        if self.subscriptions.contains_key(&id) {
+            return Err(Closing(4409, format!("Subscriber for {id} already exists")));
+        }
+        let mut request = Request::new(query);
+        if let Some(name) = payload.get("operationName").and_then(Json::as_str) {
+            request = request.operation_name(name);
+        }
+        match payload.get("variables") {
+            None | Some(Json::Null) => {}
+            Some(variables @ Json::Object(_)) => {
+                request = request.variables(Variables::from_json(variables.clone()));
+            }
+            Some(_) => return Err(invalid("payload.variables must be an object")),
+        }
+        let now = self.state.services.clock.now();
+        let request =
+            schema::prepare_request(request, &self.state.db, now, viewer, self.client.clone());
+        let schema = self.state.schema.clone();
+        let out = out.clone();
+        let task_id = id.clone();
+        let task = tokio::spawn(async move {
+            let mut responses = schema.execute_stream(request);
+            let mut first = true;
+            while let Some(mut response) = responses.next().await {
+                error::finalize_errors(&mut response.errors);
+                let message = if first && failed_before_data(&response) {
+                    // `error` ends the operation: no `complete` follows.
+                    let _ = out.send(Outgoing::Send(json!({
+                        "id": task_id, "type": "error", "payload": response.errors,
+                    })));
+                    let _ = out.send(Outgoing::Finished(task_id));
+                    return;
+                } else {
+                    json!({ "id": task_id, "type": "next", "payload": payload_of(&response) })
+                };
+                first = false;
+                if out.send(Outgoing::Send(message)).is_err() {
+                    return;
+                }
+            }
+            let _ = out.send(Outgoing::Send(json!({ "id": task_id, "type": "complete" })));
+            let _ = out.send(Outgoing::Finished(task_id));
+        });
+        self.subscriptions.insert(id, task);
+        Ok(())
+    }
+}
+
+fn failed_before_data(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null && !response.errors.is_empty()
+}
+
+fn payload_of(response: &Response) -> Json {
+    let mut payload = json!({ "data": response.data });
+    if !response.errors.is_empty() {
+        payload["errors"] = json!(response.errors);
+    }
+    payload
+}
