@@ -172,9 +172,8 @@ pub struct Settings {
     #[arg(long, env = "WS_INIT_TIMEOUT_SECS", default_value_t = 3, global = true)]
     pub ws_init_timeout_secs: u64,
 
-    /// Browser origins allowed to call the API (comma-separated, e.g.
-    /// `https://app.example.com`); none by default. WebSocket upgrades with another `Origin`
-    /// are refused.
+    /// Origins a browser may open `/graphql/ws` from (comma-separated, e.g.
+    /// `https://app.example.com`); none by default. Upgrades with another `Origin` are refused.
     #[arg(
         long,
         env = "CORS_ALLOWED_ORIGINS",

@@ -2,16 +2,25 @@
 //! channel `chat_events`, inside the transaction that makes it (so it is delivered on commit,
 //! never for a change that rolled back). Each server holds one `LISTEN` connection and fans
 //! the notifications out to its subscribers through a broadcast channel; a subscriber sees only
-//! its own session's events and loads the rows they name. Payloads carry ids (and the text of
+//! its own session's events and loads the rows they name (once per server: concurrent
+//! subscribers of a session share one load). Payloads carry ids (and the text of
 //! a streamed reply delta, which is not a row); NOTIFY payloads stay far below PostgreSQL's
 //! 8000-byte limit because deltas are sent in small pieces.
 
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, sqlx::postgres::PgListener};
+use entity::chat_messages;
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Statement,
+    sqlx::postgres::PgListener,
+};
 use serde::{Deserialize, Serialize};
 use tokio::{
-    sync::{broadcast, watch},
+    sync::{OnceCell, broadcast, watch},
     task::JoinHandle,
 };
 
@@ -63,9 +72,36 @@ pub async fn notify(conn: &impl ConnectionTrait, notice: &Notice) -> Result<(), 
 #[derive(Clone)]
 pub struct EventHub {
     sender: broadcast::Sender<Notice>,
+    rows: Arc<Mutex<HashMap<i32, RowCell>>>,
 }
 
+type RowCell = Arc<OnceCell<Option<chat_messages::Model>>>;
+
+/// Rows kept for subscribers before the cache starts over (a few seconds of traffic).
+const CACHED_ROWS: usize = 1024;
+
 impl EventHub {
+    /// The message row a notice names, loaded once per server however many subscribers of the
+    /// session ask for it at the same time.
+    pub async fn message(&self, db: &DatabaseConnection, id: i32) -> Option<chat_messages::Model> {
+        let cell = {
+            let mut rows = self.rows.lock().unwrap_or_else(PoisonError::into_inner);
+            if rows.len() >= CACHED_ROWS && !rows.contains_key(&id) {
+                rows.clear();
+            }
+            rows.entry(id).or_default().clone()
+        };
+        cell.get_or_init(|| async {
+            chat_messages::Entity::find_by_id(id)
+                .one(db)
+                .await
+                .ok()
+                .flatten()
+        })
+        .await
+        .clone()
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.sender.subscribe()
     }
@@ -88,7 +124,10 @@ impl EventHub {
             .listen(CHANNEL)
             .await
             .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
-        let hub = Self { sender };
+        let hub = Self {
+            sender,
+            rows: Arc::default(),
+        };
         let fanout = hub.sender.clone();
         let task = tokio::spawn(async move {
             loop {

@@ -1,9 +1,8 @@
 //! Chat queries, mutations and the `chatEvents` subscription: thin resolvers over `service`.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject, Subscription};
-use entity::chat_messages;
 use futures_util::{Stream, stream};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{
@@ -162,23 +161,25 @@ impl ChatEvent {
     }
 }
 
-async fn load_message(db: &DatabaseConnection, id: i32) -> Option<ChatMessage> {
-    let row: Option<chat_messages::Model> = chat_messages::Entity::find_by_id(id)
-        .one(db)
+async fn load_message(hub: &EventHub, db: &DatabaseConnection, id: i32) -> Option<ChatMessage> {
+    hub.message(db, id)
         .await
-        .ok()
-        .flatten();
-    row.and_then(|row| ChatMessage::try_from(row).ok())
+        .and_then(|row| ChatMessage::try_from(row).ok())
 }
 
 /// The event a notice becomes; `None` for notices of other sessions.
-async fn event(db: &DatabaseConnection, session_id: i32, notice: Notice) -> Option<ChatEvent> {
+async fn event(
+    hub: &EventHub,
+    db: &DatabaseConnection,
+    session_id: i32,
+    notice: Notice,
+) -> Option<ChatEvent> {
     if notice.session_id() != session_id {
         return None;
     }
     Some(match notice {
         Notice::Message { m, .. } => ChatEvent {
-            message: Some(load_message(db, m).await?),
+            message: Some(load_message(hub, db, m).await?),
             ..ChatEvent::new(ChatEventKind::MessageAdded, session_id)
         },
         Notice::Delta { r, n, d, .. } => ChatEvent {
@@ -188,7 +189,7 @@ async fn event(db: &DatabaseConnection, session_id: i32, notice: Notice) -> Opti
             ..ChatEvent::new(ChatEventKind::ReplyDelta, session_id)
         },
         Notice::Completed { r, m, .. } => ChatEvent {
-            message: Some(load_message(db, m).await?),
+            message: Some(load_message(hub, db, m).await?),
             reply_to_id: Some(ID::from(r.to_string())),
             ..ChatEvent::new(ChatEventKind::ReplyCompleted, session_id)
         },
@@ -213,15 +214,16 @@ impl ChatSubscription {
         let viewer = viewer(ctx)?;
         let db = db(ctx).clone();
         // Subscribe before checking, so nothing between the check and the stream is missed.
-        let receiver = ctx.data_unchecked::<EventHub>().subscribe();
+        let hub = ctx.data_unchecked::<EventHub>().clone();
+        let receiver = hub.subscribe();
         let session = service::find_own(&db, viewer.user.id, parse_id(&session_id)?).await?;
         if !session.is_active {
             return Err(AppError::Conflict("the chat session has ended".into()));
         }
         let id = session.id;
         Ok(stream::unfold(
-            (receiver, db, false),
-            move |(mut receiver, db, ended)| async move {
+            (receiver, db, hub, false),
+            move |(mut receiver, db, hub, ended)| async move {
                 if ended {
                     return None;
                 }
@@ -236,8 +238,8 @@ impl ChatSubscription {
                     };
                     let last =
                         matches!(notice, Notice::Ended { s } | Notice::Deleted { s } if s == id);
-                    if let Some(event) = event(&db, id, notice).await {
-                        return Some((event, (receiver, db, last)));
+                    if let Some(event) = event(&hub, &db, id, notice).await {
+                        return Some((event, (receiver, db, hub, last)));
                     }
                 }
             },
