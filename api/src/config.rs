@@ -172,6 +172,15 @@ pub struct Settings {
     #[arg(long, env = "WS_INIT_TIMEOUT_SECS", default_value_t = 3, global = true)]
     pub ws_init_timeout_secs: u64,
 
+    /// Seconds between checks that a WebSocket's session is still signed in.
+    #[arg(
+        long,
+        env = "WS_REAUTH_INTERVAL_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub ws_reauth_interval_secs: u64,
+
     /// Origins a browser may open `/graphql/ws` from (comma-separated, e.g.
     /// `https://app.example.com`); none by default. Upgrades with another `Origin` are refused.
     #[arg(
@@ -277,6 +286,7 @@ impl Settings {
             ai_retries: 1,
             chat_messages_per_minute: 20,
             ws_init_timeout_secs: 3,
+            ws_reauth_interval_secs: 60,
             cors_allowed_origins: Vec::new(),
             storage_orphan_grace_secs: 3600,
             log_format: LogFormat::Text,

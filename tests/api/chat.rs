@@ -698,3 +698,23 @@ async fn deleting_the_account_deletes_its_chats() {
     assert_eq!(rows(&app, "SELECT count(*) FROM chat_sessions").await, 0);
     assert_eq!(rows(&app, "SELECT count(*) FROM chat_messages").await, 0);
 }
+
+#[tokio::test]
+async fn signing_out_closes_the_open_socket() {
+    let app = spawn_app_with(|s| s.ws_reauth_interval_secs = 1).await;
+    let token = user(&app, "leaving@example.com").await;
+    let id = start(&app, &token).await;
+    let mut client = WsClient::signed_in(&app.address, &token).await;
+    client.subscribe("1", EVENTS, json!({ "id": id })).await;
+    client.send(json!({ "type": "ping" })).await;
+    assert_eq!(client.next().await, json!({ "type": "pong" }));
+    let out = app
+        .graphql_as(
+            Some(&token),
+            "mutation { logout { revokedCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(ok(&out)["logout"]["revokedCount"], 1);
+    assert_eq!(client.closed().await, (4403, "Forbidden".into()));
+}

@@ -11,6 +11,8 @@
 //!   NOT_FOUND for another user's session) gets an `error` message; otherwise `next` messages
 //!   and a final `complete`. A client `complete` stops its subscription. `ping` gets `pong`.
 //! - A browser's `Origin` must be in `CORS_ALLOWED_ORIGINS` (403 before the upgrade).
+//! - The session behind the token is checked again every `WS_REAUTH_INTERVAL_SECS`; once it
+//!   is signed out, revoked or expired, the socket closes with 4403.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -35,8 +37,8 @@ const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
 /// What subscription tasks hand back to the connection.
 enum Outgoing {
     Send(Json),
-    /// The subscription ended on its own; its id is free again.
-    Finished(String),
+    /// The subscription (id, generation) ended on its own; its id is free again.
+    Finished(String, u64),
 }
 
 pub async fn ws(
@@ -77,8 +79,10 @@ pub async fn ws(
             client,
             session,
             viewer: None,
+            token: None,
             initialised: false,
             subscriptions: HashMap::new(),
+            generation: 0,
         }
         .run(stream)
         .await;
@@ -108,8 +112,13 @@ struct Connection {
     session: Session,
     /// Set by an accepted `connection_init`.
     viewer: Option<MaybeViewer>,
+    /// The bearer token of `connection_init`, checked again every `WS_REAUTH_INTERVAL_SECS`.
+    token: Option<String>,
     initialised: bool,
-    subscriptions: HashMap<String, tokio::task::JoinHandle<()>>,
+    /// Running operations by id, with a generation so a stale "finished" cannot remove a newer
+    /// operation that reuses the id.
+    subscriptions: HashMap<String, (u64, tokio::task::JoinHandle<()>)>,
+    generation: u64,
 }
 
 impl Connection {
@@ -123,10 +132,20 @@ impl Connection {
             self.state.settings.ws_init_timeout_secs,
         ));
         tokio::pin!(init_timeout);
+        let mut reauth = tokio::time::interval(Duration::from_secs(
+            self.state.settings.ws_reauth_interval_secs.max(1),
+        ));
+        reauth.tick().await;
         let closing = loop {
             tokio::select! {
                 _ = &mut init_timeout, if !self.initialised => {
                     break Some(Closing(4408, "Connection initialisation timeout".into()));
+                }
+                _ = reauth.tick(), if self.viewer.is_some() => {
+                    // A session signed out, revoked or expired ends its open sockets too.
+                    if let Err(closing) = self.still_signed_in().await {
+                        break Some(closing);
+                    }
                 }
                 message = stream.recv() => {
                     let outcome = match message {
@@ -150,13 +169,15 @@ impl Connection {
                             break None;
                         }
                     }
-                    Outgoing::Finished(id) => {
-                        self.subscriptions.remove(&id);
+                    Outgoing::Finished(id, generation) => {
+                        if self.subscriptions.get(&id).is_some_and(|(g, _)| *g == generation) {
+                            self.subscriptions.remove(&id);
+                        }
                     }
                 },
             }
         };
-        for (_, task) in self.subscriptions.drain() {
+        for (_, (_, task)) in self.subscriptions.drain() {
             task.abort();
         }
         match closing {
@@ -203,7 +224,7 @@ impl Connection {
                     .get("id")
                     .and_then(Json::as_str)
                     .ok_or_else(|| invalid("`complete` needs an id"))?;
-                if let Some(task) = self.subscriptions.remove(id) {
+                if let Some((_, task)) = self.subscriptions.remove(id) {
                     task.abort();
                 }
                 Ok(())
@@ -233,12 +254,32 @@ impl Connection {
         match resolve_token(&self.state.db, token, now).await {
             Ok(Some(viewer)) => {
                 self.viewer = Some(MaybeViewer(Some(viewer)));
+                self.token = Some(token.to_owned());
                 self.send(json!({ "type": "connection_ack" })).await
             }
             Ok(None) => Err(Closing(4403, "Forbidden".into())),
             Err(err) => {
                 tracing::error!(error = %error::error_chain(&err), "could not resolve a WebSocket token");
                 Err(Closing(1011, "Internal error".into()))
+            }
+        }
+    }
+
+    async fn still_signed_in(&mut self) -> Result<(), Closing> {
+        let Some(token) = self.token.as_deref() else {
+            return Ok(());
+        };
+        let now = self.state.services.clock.now();
+        match resolve_token(&self.state.db, token, now).await {
+            Ok(Some(viewer)) => {
+                self.viewer = Some(MaybeViewer(Some(viewer)));
+                Ok(())
+            }
+            Ok(None) => Err(Closing(4403, "Forbidden".into())),
+            // A database hiccup is not a reason to drop a signed-in client.
+            Err(err) => {
+                tracing::warn!(error = %error::error_chain(&err), "could not re-check a WebSocket session");
+                Ok(())
             }
         }
     }
@@ -285,6 +326,8 @@ impl Connection {
         let schema = self.state.schema.clone();
         let out = out.clone();
         let task_id = id.clone();
+        self.generation += 1;
+        let generation = self.generation;
         let task = tokio::spawn(async move {
             let mut responses = schema.execute_stream(request);
             let mut first = true;
@@ -295,7 +338,7 @@ impl Connection {
                     let _ = out.send(Outgoing::Send(json!({
                         "id": task_id, "type": "error", "payload": response.errors,
                     })));
-                    let _ = out.send(Outgoing::Finished(task_id));
+                    let _ = out.send(Outgoing::Finished(task_id, generation));
                     return;
                 } else {
                     json!({ "id": task_id, "type": "next", "payload": payload_of(&response) })
@@ -306,9 +349,9 @@ impl Connection {
                 }
             }
             let _ = out.send(Outgoing::Send(json!({ "id": task_id, "type": "complete" })));
-            let _ = out.send(Outgoing::Finished(task_id));
+            let _ = out.send(Outgoing::Finished(task_id, generation));
         });
-        self.subscriptions.insert(id, task);
+        self.subscriptions.insert(id, (generation, task));
         Ok(())
     }
 }
