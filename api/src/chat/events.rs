@@ -91,15 +91,12 @@ impl EventHub {
             }
             rows.entry(id).or_default().clone()
         };
-        cell.get_or_init(|| async {
-            chat_messages::Entity::find_by_id(id)
-                .one(db)
-                .await
-                .ok()
-                .flatten()
-        })
-        .await
-        .clone()
+        // A failed load is not kept: the next subscriber tries again.
+        cell.get_or_try_init(|| chat_messages::Entity::find_by_id(id).one(db))
+            .await
+            .ok()
+            .cloned()
+            .flatten()
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
