@@ -207,6 +207,23 @@ fn decode_cursor(cursor: &str) -> Option<SortKey> {
     Some((DateTime::from_timestamp_micros(micros)?, id))
 }
 
+/// The rows of `parent_id`'s page of `R` (one more than asked, to tell whether more follow),
+/// batched with every other parent's request like `load_page`.
+pub async fn load_rows<R: ChildRelation>(
+    ctx: &Context<'_>,
+    parent_id: i32,
+    args: &PageArgs,
+) -> Result<Vec<R::Model>, AppError> {
+    let loader = ctx.data_unchecked::<DataLoader<PageLoader<R>>>();
+    Ok(loader
+        .load_one(PageKey {
+            parent_id,
+            args: args.clone(),
+        })
+        .await?
+        .unwrap_or_default())
+}
+
 /// Resolves one connection field: `parent_id`'s page of `R`, each row shown as `N`.
 pub async fn load_page<R, N>(
     ctx: &Context<'_>,
@@ -218,14 +235,7 @@ where
     R: ChildRelation,
     N: OutputType,
 {
-    let loader = ctx.data_unchecked::<DataLoader<PageLoader<R>>>();
-    let mut rows = loader
-        .load_one(PageKey {
-            parent_id,
-            args: args.clone(),
-        })
-        .await?
-        .unwrap_or_default();
+    let mut rows = load_rows::<R>(ctx, parent_id, &args).await?;
     let (limit, backward) = match args.take {
         Take::First(n) => (n, false),
         Take::Last(n) => (n, true),

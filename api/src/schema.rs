@@ -27,7 +27,7 @@ use crate::{
         loaders::ReportsByUserId,
     },
     services::SharedServices,
-    settings::loaders::SettingsByUserId,
+    settings::{graphql::SettingsMutation, loaders::SettingsByUserId},
     users::{mutation::UsersMutation, query::UsersQuery},
 };
 
@@ -49,6 +49,7 @@ pub struct MutationRoot(
     AssessmentsMutation,
     ReportsMutation,
     ChatMutation,
+    SettingsMutation,
 );
 
 #[derive(MergedSubscription, Default)]

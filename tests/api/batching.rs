@@ -14,7 +14,7 @@ const NESTED: &str = "{ me {
     healthAssessments(first: 20) { edges { node { id riskScore riskLevel assessmentType } } }
     medicalReports(first: 20) { edges { node { id fileName analysisStatus } } }
     sessions(first: 20) { edges { node { id isCurrent } } }
-    settings(first: 20) { edges { node { key value type } } }
+    settings { key value type isDefault }
     assessmentTrend(type: BMI) { score }
 } }";
 
@@ -131,7 +131,17 @@ async fn nested_relations_cost_the_same_statements_for_2_or_20_parents() {
     assert_eq!(nodes(&me["medicalReports"])[0]["analysisStatus"], "PENDING");
     assert_eq!(nodes(&me["sessions"]).len(), 1);
     assert_eq!(nodes(&me["sessions"])[0]["isCurrent"], true);
-    assert_eq!(nodes(&me["settings"]).len(), 2);
+    let settings = me["settings"].as_array().unwrap();
+    assert_eq!(settings.len(), 7, "every known setting, two of them stored");
+    let theme = settings.iter().find(|s| s["key"] == "theme").unwrap();
+    assert_eq!(
+        (theme["value"].clone(), theme["isDefault"].clone()),
+        (json!("dark"), json!(false))
+    );
+    assert_eq!(
+        settings.iter().filter(|s| s["isDefault"] == false).count(),
+        2
+    );
     assert_eq!(
         me["assessmentTrend"],
         json!([{ "score": 21 }, { "score": 22 }, { "score": 23 }]),

@@ -311,7 +311,7 @@ async fn page_arguments_are_checked_and_name_the_field() {
             "last",
         ),
         (
-            r#"{ me { settings(after: "bm90LWEtY3Vyc29y") { totalCount } } }"#,
+            r#"{ me { healthAssessments(after: "bm90LWEtY3Vyc29y") { totalCount } } }"#,
             "after",
         ),
         (

@@ -11,4 +11,5 @@ mod graphql_http;
 mod probes;
 mod reports;
 mod schema_file;
+mod settings;
 mod viewer;

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use entity::{app_settings, chat_messages, chat_sessions};
+use entity::{chat_messages, chat_sessions};
 use futures_util::StreamExt;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -24,6 +24,7 @@ use crate::{
     enums::{MessageType, SenderType, SessionType},
     error::AppError,
     services::SharedServices,
+    settings,
 };
 
 /// Turns of the session sent to the model as context.
@@ -69,14 +70,7 @@ impl Pieces<'_> {
 }
 
 async fn context_sharing(db: &DatabaseConnection, user_id: i32) -> bool {
-    app_settings::Entity::find()
-        .filter(app_settings::Column::UserId.eq(user_id))
-        .filter(app_settings::Column::SettingKey.eq("ai_context_sharing"))
-        .one(db)
-        .await
-        .ok()
-        .flatten()
-        .is_some_and(|s| s.setting_value.trim().eq_ignore_ascii_case("true"))
+    settings::service::is_on(db, user_id, "ai_context_sharing").await
 }
 
 async fn conversation(

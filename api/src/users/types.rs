@@ -16,9 +16,9 @@ use crate::{
     chat::{loaders::ChatSessionsByUserId, types::ChatSession},
     enums::{AnalysisStatus, AssessmentType, Gender, ReportType, SessionType},
     error::AppError,
-    pagination::{Filter, Page, PageArgs, load_page},
+    pagination::{Filter, Page, PageArgs, load_page, load_rows},
     reports::{loaders::ReportsByUserId, types::MedicalReport},
-    settings::{loaders::SettingsByUserId, types::AppSetting},
+    settings::{self, graphql::Setting, loaders::SettingsByUserId},
 };
 
 /// A person with an Echo Health account.
@@ -179,16 +179,15 @@ impl User {
         load_page::<SessionsByUserId, _>(ctx, self.0.id, args, |m| Ok(UserSession::new(m))).await
     }
 
-    /// App settings, most recently created first.
-    async fn settings(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
-    ) -> Result<Page<AppSetting>, AppError> {
-        let args = PageArgs::parse(after, before, first, last)?;
-        load_page::<SettingsByUserId, _>(ctx, self.0.id, args, AppSetting::try_from).await
+    /// Every known setting with its effective value (stored or default), then the stored
+    /// custom settings by key.
+    async fn settings(&self, ctx: &Context<'_>) -> Result<Vec<Setting>, AppError> {
+        // Known settings plus at most MAX_CUSTOM_SETTINGS custom ones fit one page.
+        let args = PageArgs::parse(None, None, Some(100), None)?;
+        let rows = load_rows::<SettingsByUserId>(ctx, self.0.id, &args).await?;
+        Ok(settings::service::effective(rows)
+            .into_iter()
+            .map(Setting::from)
+            .collect())
     }
 }
