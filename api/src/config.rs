@@ -181,8 +181,8 @@ pub struct Settings {
     )]
     pub ws_reauth_interval_secs: u64,
 
-    /// Origins a browser may open `/graphql/ws` from (comma-separated, e.g.
-    /// `https://app.example.com`); none by default. Upgrades with another `Origin` are refused.
+    /// Browser origins allowed (comma-separated, e.g. `https://app.example.com`); none by
+    /// default. They get CORS headers; WebSocket upgrades from another `Origin` are refused.
     #[arg(
         long,
         env = "CORS_ALLOWED_ORIGINS",

@@ -13,7 +13,7 @@ use crate::{
     config::Settings,
     db::{self, DbStats},
     error::BoxError,
-    http::{files, graphql, health, request_id::request_id, ws},
+    http::{files, graphql, health, request_id::request_id, security, ws},
     jobs::{JobRunner, RunnerConfig},
     reports::sweep,
     schema::{self, ApiSchema},
@@ -84,9 +84,12 @@ impl Application {
         };
 
         let data = web::Data::new(state.clone());
+        let origins = state.settings.cors_allowed_origins.clone();
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .wrap(security::cors(&origins))
+                .wrap(security::headers())
                 .wrap(from_fn(request_id))
                 .configure(routes)
         })

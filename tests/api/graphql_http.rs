@@ -1,7 +1,7 @@
 //! The GraphQL endpoint as the GraphQL-over-HTTP specification describes it, and bad requests.
 
 use serde_json::{Value, json};
-use tests::{GqlResponse, TestApp, read_gql, spawn_app};
+use tests::{GqlResponse, TestApp, read_gql, spawn_app, spawn_app_with};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -377,4 +377,132 @@ async fn graphiql_is_served() {
             .starts_with("text/html")
     );
     assert!(response.text().await.unwrap().contains("/graphql"));
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for (method, path) in [
+        ("POST", "/graphql"),
+        ("GET", "/graphql?query={__typename}"),
+        ("GET", "/healthz"),
+        ("GET", "/files/reports/1"),
+        ("GET", "/nowhere"),
+    ] {
+        let request = if method == "POST" {
+            app.client
+                .post(format!("{}{path}", app.address))
+                .header("content-type", "application/json")
+                .body(r#"{"query":"{ __typename }"}"#)
+        } else {
+            app.client.get(format!("{}{path}", app.address))
+        };
+        let response = request.send().await.unwrap();
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(
+            headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'",
+            "{path}"
+        );
+    }
+    let graphiql = app
+        .client
+        .get(format!("{}/graphiql", app.address))
+        .send()
+        .await
+        .unwrap();
+    let csp = graphiql.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src https://unpkg.com"), "{csp}");
+    assert!(csp.contains("connect-src 'self' ws: wss:"), "{csp}");
+    let page = graphiql.text().await.unwrap();
+    assert!(
+        page.contains("https://unpkg.com/graphiql"),
+        "the policy fits the page"
+    );
+}
+
+#[tokio::test]
+async fn cors_answers_listed_origins_only() {
+    let app =
+        spawn_app_with(|s| s.cors_allowed_origins = vec!["https://app.example.com".into()]).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let allowed = preflight("https://app.example.com").await.unwrap();
+    assert!(allowed.status().is_success());
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    let methods = allowed.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(methods.contains("POST"), "{methods}");
+    assert!(
+        allowed
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    for (origin, expected) in [
+        ("https://app.example.com", true),
+        ("https://evil.example", false),
+    ] {
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .header("origin", origin)
+            .header("content-type", "application/json")
+            .body(r#"{"query":"{ __typename }"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .is_some(),
+            expected,
+            "{origin}"
+        );
+    }
+    // With no allow-list (the default) nobody gets CORS headers.
+    let closed = spawn_app().await;
+    let response = closed
+        .client
+        .post(format!("{}/graphql", closed.address))
+        .header("origin", "https://app.example.com")
+        .header("content-type", "application/json")
+        .body(r#"{"query":"{ __typename }"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }

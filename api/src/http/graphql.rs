@@ -196,6 +196,10 @@ pub async fn graphiql() -> HttpResponse {
         .finish();
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            super::security::GRAPHIQL_CSP,
+        ))
         .body(page)
 }
 

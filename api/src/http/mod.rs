@@ -5,4 +5,5 @@ pub mod graphql;
 pub mod health;
 mod multipart;
 pub mod request_id;
+pub mod security;
 pub mod ws;

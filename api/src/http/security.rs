@@ -1,0 +1,47 @@
+//! Browser-facing protections on every response.
+//!
+//! - CORS: only origins in `CORS_ALLOWED_ORIGINS` (none by default) get CORS headers, for
+//!   GET/POST with `Authorization` and `Content-Type`; a request from another origin is served
+//!   without them, so a browser does not hand the response to that page. Credentials are never
+//!   allowed (the API uses bearer tokens, not cookies).
+//! - Headers: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`,
+//!   `X-Frame-Options: DENY` and a Content-Security-Policy that allows nothing (API responses
+//!   are data, never pages); `/graphiql` sends its own policy, which lets it load GraphiQL from
+//!   unpkg.com and talk to this server only.
+
+use actix_cors::Cors;
+use actix_web::{http::header, middleware::DefaultHeaders};
+
+pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// GraphiQL's page: its scripts and styles from unpkg.com, its inline bootstrap script,
+/// requests to this origin (HTTP and WebSocket) only.
+pub const GRAPHIQL_CSP: &str = "default-src 'none'; script-src https://unpkg.com 'unsafe-inline'; \
+style-src https://unpkg.com 'unsafe-inline'; font-src https://unpkg.com data:; img-src 'self' data:; \
+connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+pub fn cors(allowed: &[String]) -> Cors {
+    let allowed: Vec<String> = allowed
+        .iter()
+        .map(|origin| origin.trim().trim_end_matches('/').to_ascii_lowercase())
+        .filter(|origin| !origin.is_empty())
+        .collect();
+    Cors::default()
+        .allowed_origin_fn(move |origin, _| {
+            origin
+                .to_str()
+                .is_ok_and(|origin| allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)))
+        })
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .expose_headers([header::HeaderName::from_static("x-request-id")])
+        .max_age(3600)
+}
+
+pub fn headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::CONTENT_SECURITY_POLICY, API_CSP))
+}
