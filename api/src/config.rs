@@ -42,6 +42,38 @@ pub struct Settings {
     #[arg(long, env = "GRAPHQL_DEPTH_LIMIT", default_value_t = 16, global = true)]
     pub graphql_depth_limit: usize,
 
+    /// Largest query complexity accepted; a connection costs its page size (`first`/`last`,
+    /// 20 by default) times what it selects per item.
+    #[arg(
+        long,
+        env = "GRAPHQL_COMPLEXITY_LIMIT",
+        default_value_t = 20_000,
+        global = true
+    )]
+    pub graphql_complexity_limit: usize,
+
+    /// Most aliases in one GraphQL document.
+    #[arg(long, env = "GRAPHQL_MAX_ALIASES", default_value_t = 30, global = true)]
+    pub graphql_max_aliases: usize,
+
+    /// Most root fields in one operation.
+    #[arg(
+        long,
+        env = "GRAPHQL_MAX_ROOT_FIELDS",
+        default_value_t = 20,
+        global = true
+    )]
+    pub graphql_max_root_fields: usize,
+
+    /// Seconds a GraphQL request over HTTP may run before it is stopped.
+    #[arg(
+        long,
+        env = "GRAPHQL_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub graphql_timeout_secs: u64,
+
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "HTTP_WORKERS", global = true)]
     pub http_workers: Option<usize>,
@@ -251,6 +283,10 @@ impl Settings {
             db_acquire_timeout_secs: 2,
             graphql_body_limit: 1024 * 1024,
             graphql_depth_limit: 16,
+            graphql_complexity_limit: 20_000,
+            graphql_max_aliases: 30,
+            graphql_max_root_fields: 20,
+            graphql_timeout_secs: 30,
             http_workers: Some(1),
             data_dir: std::env::temp_dir().join("echo-health-test"),
             smtp_url: None,

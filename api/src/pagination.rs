@@ -207,6 +207,18 @@ fn decode_cursor(cursor: &str) -> Option<SortKey> {
     Some((DateTime::from_timestamp_micros(micros)?, id))
 }
 
+/// The complexity of a connection field: its page size (`first` or `last`, 20 when neither is
+/// given, at most 100) times the cost of what it selects per item.
+pub fn cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first
+        .or(last)
+        .unwrap_or(DEFAULT_PAGE_SIZE as i32)
+        .clamp(1, MAX_PAGE_SIZE as i32);
+    usize::try_from(size)
+        .unwrap_or(1)
+        .saturating_mul(child_complexity.max(1))
+}
+
 /// The rows of `parent_id`'s page of `R` (one more than asked, to tell whether more follow),
 /// batched with every other parent's request like `load_page`.
 pub async fn load_rows<R: ChildRelation>(

@@ -20,7 +20,9 @@ use crate::{
         graphql::{ChatMutation, ChatQuery, ChatSubscription},
         loaders::{ChatSessionsByUserId, MessagesBySessionId},
     },
+    config::Settings,
     context::{ClientInfo, MaybeViewer},
+    operation_limits::OperationLimits,
     pagination::{CountLoader, PageLoader},
     reports::{
         graphql::{ReportsMutation, ReportsQuery},
@@ -67,18 +69,23 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     .extension(SingleSecretCheck)
 }
 
-/// The schema the server runs.
+/// The schema the server runs, with the operation limits of `settings`.
 pub fn build(
     db: DatabaseConnection,
     services: SharedServices,
     events: EventHub,
-    depth_limit: usize,
+    settings: &Settings,
 ) -> ApiSchema {
     builder()
         .data(db)
         .data(services)
         .data(events)
-        .limit_depth(depth_limit)
+        .limit_depth(settings.graphql_depth_limit)
+        .limit_complexity(settings.graphql_complexity_limit)
+        .extension(OperationLimits {
+            max_root_fields: settings.graphql_max_root_fields,
+            max_aliases: settings.graphql_max_aliases,
+        })
         .finish()
 }
 

@@ -66,12 +66,7 @@ impl Application {
         let (stop_jobs, stopped) = watch::channel(false);
         let (events, event_listener) =
             EventHub::start(&settings.database_url, stopped.clone()).await?;
-        let schema = schema::build(
-            db.clone(),
-            services.clone(),
-            events.clone(),
-            settings.graphql_depth_limit,
-        );
+        let schema = schema::build(db.clone(), services.clone(), events.clone(), &settings);
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let address = listener.local_addr()?;
         let state = AppState {

@@ -50,6 +50,7 @@ impl ChatSession {
         self.row.total_messages
     }
     /// The conversation, oldest message first.
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn messages(
         &self,
         ctx: &Context<'_>,

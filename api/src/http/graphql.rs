@@ -229,7 +229,20 @@ pub(super) async fn execute(
         viewer,
         client_info(req, &state.settings.trusted_proxies),
     );
-    let mut response = state.schema.execute(request).await;
+    let limit = std::time::Duration::from_secs(state.settings.graphql_timeout_secs);
+    let Ok(mut response) = tokio::time::timeout(limit, state.schema.execute(request)).await else {
+        // Stopping drops the work in hand: open transactions roll back. Work that must outlive
+        // a request (a chat reply, a job) runs in tasks of its own and goes on.
+        return error_response(
+            kind,
+            StatusCode::GATEWAY_TIMEOUT,
+            code::INTERNAL,
+            &format!(
+                "the request took longer than {} s and was stopped",
+                state.settings.graphql_timeout_secs
+            ),
+        );
+    };
     error::finalize_errors(&mut response.errors);
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()

@@ -69,6 +69,7 @@ impl User {
     /// Health assessments, newest first; optionally one instrument, and those created at or
     /// after `from` and before `to`.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn health_assessments(
         &self,
         ctx: &Context<'_>,
@@ -109,6 +110,7 @@ impl User {
     /// Uploaded medical reports, newest upload first; optionally of one type, in one analysis
     /// status, archived or not (both when omitted), uploaded at or after `from` and before `to`.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn medical_reports(
         &self,
         ctx: &Context<'_>,
@@ -145,6 +147,7 @@ impl User {
     /// Chat sessions with the assistant, most recently started first; optionally only active
     /// (or ended) ones, of one type.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn chat_sessions(
         &self,
         ctx: &Context<'_>,
@@ -167,6 +170,7 @@ impl User {
     }
 
     /// Devices currently signed in (active, unexpired sessions), newest first.
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
     async fn sessions(
         &self,
         ctx: &Context<'_>,

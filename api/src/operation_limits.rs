@@ -1,0 +1,103 @@
+//! Cheap refusals of abusive operations, before anything runs: at most
+//! `GRAPHQL_MAX_ROOT_FIELDS` fields at the root of an operation and `GRAPHQL_MAX_ALIASES`
+//! aliases in a document. (Depth and complexity are async-graphql's own limits, set in
+//! `schema::build`; connection fields declare a cost that scales with `first`/`last`.)
+
+use std::sync::Arc;
+
+use async_graphql::{
+    ServerError, ServerResult, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
+};
+
+#[derive(Debug, Clone, Copy)]
+pub struct OperationLimits {
+    pub max_root_fields: usize,
+    pub max_aliases: usize,
+}
+
+impl ExtensionFactory for OperationLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(*self)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for OperationLimits {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let mut aliases = 0;
+        for (_, operation) in document.operations.iter() {
+            let selection = &operation.node.selection_set.node;
+            let roots = root_fields(&document, selection, 0);
+            if roots > self.max_root_fields {
+                return Err(ServerError::new(
+                    format!(
+                        "the operation selects {roots} root fields; at most {} are allowed",
+                        self.max_root_fields
+                    ),
+                    Some(operation.pos),
+                ));
+            }
+            aliases += count_aliases(selection);
+        }
+        aliases += document
+            .fragments
+            .values()
+            .map(|f| count_aliases(&f.node.selection_set.node))
+            .sum::<usize>();
+        if aliases > self.max_aliases {
+            return Err(ServerError::new(
+                format!(
+                    "the document uses {aliases} aliases; at most {} are allowed",
+                    self.max_aliases
+                ),
+                None,
+            ));
+        }
+        Ok(document)
+    }
+}
+
+/// Root fields, looking through fragments (depth-bounded; validation rejects cycles anyway).
+fn root_fields(document: &ExecutableDocument, set: &SelectionSet, depth: usize) -> usize {
+    if depth > 8 {
+        return usize::MAX;
+    }
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(fragment) => {
+                root_fields(document, &fragment.node.selection_set.node, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(0, |f| {
+                    root_fields(document, &f.node.selection_set.node, depth + 1)
+                }),
+        })
+        .fold(0, usize::saturating_add)
+}
+
+fn count_aliases(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => {
+                usize::from(field.node.alias.is_some())
+                    + count_aliases(&field.node.selection_set.node)
+            }
+            Selection::InlineFragment(fragment) => count_aliases(&fragment.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .fold(0, usize::saturating_add)
+}
