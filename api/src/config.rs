@@ -74,6 +74,23 @@ pub struct Settings {
     )]
     pub graphql_timeout_secs: u64,
 
+    /// Production profile: field suggestions and introspection off unless set on explicitly
+    /// (clients generate code from `schema.graphql`).
+    #[arg(long, env = "PRODUCTION", global = true)]
+    pub production: bool,
+
+    /// Introspection (`__schema`, `__type`); default: on, off with `--production`.
+    #[arg(long, env = "GRAPHQL_INTROSPECTION", global = true)]
+    pub graphql_introspection: Option<bool>,
+
+    /// "Did you mean ...?" suggestions in errors; default: on, off with `--production`.
+    #[arg(long, env = "GRAPHQL_SUGGESTIONS", global = true)]
+    pub graphql_suggestions: Option<bool>,
+
+    /// Automatic persisted queries (Apollo APQ) remembered per server; 0 turns APQ off.
+    #[arg(long, env = "APQ_CACHE_SIZE", default_value_t = 1000, global = true)]
+    pub apq_cache_size: usize,
+
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "HTTP_WORKERS", global = true)]
     pub http_workers: Option<usize>,
@@ -287,6 +304,10 @@ impl Settings {
             graphql_max_aliases: 30,
             graphql_max_root_fields: 20,
             graphql_timeout_secs: 30,
+            production: false,
+            graphql_introspection: None,
+            graphql_suggestions: None,
+            apq_cache_size: 1000,
             http_workers: Some(1),
             data_dir: std::env::temp_dir().join("echo-health-test"),
             smtp_url: None,

@@ -1,6 +1,8 @@
 //! Cheap refusals of abusive operations, before anything runs: at most
 //! `GRAPHQL_MAX_ROOT_FIELDS` fields at the root of an operation and `GRAPHQL_MAX_ALIASES`
-//! aliases in a document. (Depth and complexity are async-graphql's own limits, set in
+//! aliases in a document; and no mutation or subscription in a request that came as GET
+//! (the HTTP handler refuses those with 405 when it can see them; a persisted query sent by
+//! its hash alone is only known here). (Depth and complexity are async-graphql's own limits, set in
 //! `schema::build`; connection fields declare a cost that scales with `first`/`last`.)
 
 use std::sync::Arc;
@@ -8,8 +10,12 @@ use std::sync::Arc;
 use async_graphql::{
     ServerError, ServerResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
-    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
 };
+
+/// Request data marking a request that came as HTTP GET: queries only.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOnlyRequest;
 
 #[derive(Debug, Clone, Copy)]
 pub struct OperationLimits {
@@ -33,6 +39,17 @@ impl Extension for OperationLimits {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
+        if ctx.data_opt::<ReadOnlyRequest>().is_some()
+            && document
+                .operations
+                .iter()
+                .any(|(_, op)| op.node.ty != OperationType::Query)
+        {
+            return Err(ServerError::new(
+                "only queries may be sent with GET; send mutations with POST",
+                None,
+            ));
+        }
         let mut aliases = 0;
         for (_, operation) in document.operations.iter() {
             let selection = &operation.node.selection_set.node;

@@ -1,7 +1,9 @@
 //! The GraphQL schema: one query object per domain area, merged.
 
 use async_graphql::{
-    MergedObject, MergedSubscription, Request, Schema, SchemaBuilder, dataloader::DataLoader,
+    MergedObject, MergedSubscription, Request, Schema, SchemaBuilder,
+    dataloader::DataLoader,
+    extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage},
 };
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -76,7 +78,7 @@ pub fn build(
     events: EventHub,
     settings: &Settings,
 ) -> ApiSchema {
-    builder()
+    let mut schema = builder()
         .data(db)
         .data(services)
         .data(events)
@@ -85,8 +87,22 @@ pub fn build(
         .extension(OperationLimits {
             max_root_fields: settings.graphql_max_root_fields,
             max_aliases: settings.graphql_max_aliases,
-        })
-        .finish()
+        });
+    if settings.apq_cache_size > 0 {
+        schema = schema.extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+            settings.apq_cache_size,
+        )));
+    }
+    if !settings
+        .graphql_introspection
+        .unwrap_or(!settings.production)
+    {
+        schema = schema.disable_introspection();
+    }
+    if !settings.graphql_suggestions.unwrap_or(!settings.production) {
+        schema = schema.disable_suggestions();
+    }
+    schema.finish()
 }
 
 /// The SDL committed as `schema.graphql`.

@@ -601,3 +601,98 @@ async fn a_request_that_runs_too_long_is_stopped_with_a_clear_error() {
     }
     panic!("the reply was not stored after the request was stopped");
 }
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+#[tokio::test]
+async fn automatic_persisted_queries_follow_the_apollo_protocol() {
+    let app = spawn_app().await;
+    let query = "{ __typename }";
+    let hash = sha256_hex(query);
+    let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let post = |body: Value| {
+        post_raw(
+            &app,
+            Some("application/json"),
+            Some("application/json"),
+            body.to_string(),
+        )
+    };
+    // Unknown hash: the client is told to send the query.
+    let miss = post(json!({ "extensions": persisted })).await;
+    assert_eq!(miss.body["errors"][0]["message"], "PersistedQueryNotFound");
+    // Query and hash: run and remembered; then the hash alone is enough, over POST or GET.
+    let register = post(json!({ "query": query, "extensions": persisted })).await;
+    assert_eq!(register.body["data"]["__typename"], "Query");
+    let hit = post(json!({ "extensions": persisted })).await;
+    assert_eq!(hit.body["data"]["__typename"], "Query", "{:?}", hit.body);
+    let extensions = persisted.to_string();
+    let (by_get, _) = get(&app, &[("extensions", extensions.as_str())], None).await;
+    assert_eq!(by_get.body["data"]["__typename"], "Query");
+    // A hash that does not match the query is refused.
+    let wrong =
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex("{ me { id } }") } });
+    let response = post(json!({ "query": query, "extensions": wrong })).await;
+    assert!(
+        response.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not match")
+    );
+    // A persisted mutation cannot be run through GET by its hash.
+    let mutation = "mutation { logout { revokedCount } }";
+    let mutation_ext =
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(mutation) } });
+    post(json!({ "query": mutation, "extensions": mutation_ext })).await;
+    let extensions = mutation_ext.to_string();
+    let (by_get, _) = get(&app, &[("extensions", extensions.as_str())], None).await;
+    let message = by_get.body["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("only queries may be sent with GET"),
+        "{message}"
+    );
+    // Still no query at all without the extension.
+    let response = post(json!({ "variables": {} })).await;
+    assert_eq!(response.status, 400);
+}
+
+#[tokio::test]
+async fn introspection_and_suggestions_are_on_locally_and_off_in_production() {
+    let introspect = "{ __schema { queryType { name } } }";
+    let typo = "{ me { emal } }";
+    let local = spawn_app().await;
+    ok(&local.graphql(introspect, json!({})).await);
+    let response = local.graphql(typo, json!({})).await;
+    let message = response.body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("Did you mean"), "{message}");
+
+    let production = spawn_app_with(|s| s.production = true).await;
+    // With introspection off, async-graphql answers `__schema` with null.
+    let response = production.graphql(introspect, json!({})).await;
+    assert_eq!(
+        response.body["data"]["__schema"],
+        Value::Null,
+        "{:?}",
+        response.body
+    );
+    let response = production.graphql(typo, json!({})).await;
+    let message = response.body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!message.contains("Did you mean"), "{message}");
+    // An explicit setting wins over the profile.
+    let open = spawn_app_with(|s| {
+        s.production = true;
+        s.graphql_introspection = Some(true);
+    })
+    .await;
+    let response = open.graphql(introspect, json!({})).await;
+    assert_eq!(ok(&response)["__schema"]["queryType"]["name"], "Query");
+}

@@ -36,6 +36,7 @@ use crate::{
     auth::{service::resolve_token, token},
     context::{ClientInfo, MaybeViewer},
     error::{self, code},
+    operation_limits::ReadOnlyRequest,
     schema,
     startup::AppState,
 };
@@ -87,7 +88,10 @@ pub async fn post(
         return request_error(kind, StatusCode::BAD_REQUEST, "the request body is empty");
     }
     match serde_json::from_slice::<PostBody>(&body) {
-        Ok(body) => execute(&req, &state, kind, body.into_request()).await,
+        Ok(body) => match body.into_request() {
+            Ok(request) => execute(&req, &state, kind, request).await,
+            Err(message) => request_error(kind, StatusCode::BAD_REQUEST, message),
+        },
         Err(err) => request_error(
             kind,
             StatusCode::BAD_REQUEST,
@@ -101,7 +105,8 @@ pub async fn post(
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PostBody {
-    query: String,
+    /// Required, except for an automatic persisted query sent by its hash alone.
+    query: Option<String>,
     operation_name: Option<String>,
     #[serde(default)]
     variables: Option<Map<String, Json>>,
@@ -110,20 +115,33 @@ struct PostBody {
 }
 
 impl PostBody {
-    fn into_request(self) -> Request {
-        let mut request = Request::new(self.query);
+    fn into_request(self) -> Result<Request, &'static str> {
+        let persisted = self
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.contains_key("persistedQuery"));
+        let query = match self.query {
+            Some(query) => query,
+            None if persisted => String::new(),
+            None => return Err("the body is not a GraphQL request: missing field `query`"),
+        };
+        let mut request = Request::new(query);
         if let Some(name) = self.operation_name {
             request = request.operation_name(name);
         }
         if let Some(variables) = self.variables {
             request = request.variables(Variables::from_json(Json::Object(variables)));
         }
-        for (key, value) in self.extensions.unwrap_or_default() {
-            if let Ok(value) = async_graphql::Value::from_json(value) {
-                request.extensions.insert(key, value);
-            }
+        add_extensions(&mut request, self.extensions.unwrap_or_default());
+        Ok(request)
+    }
+}
+
+fn add_extensions(request: &mut Request, extensions: Map<String, Json>) {
+    for (key, value) in extensions {
+        if let Ok(value) = async_graphql::Value::from_json(value) {
+            request.extensions.insert(key, value);
         }
-        request
     }
 }
 
@@ -133,6 +151,8 @@ struct GetParams {
     query: Option<String>,
     operation_name: Option<String>,
     variables: Option<String>,
+    /// JSON, e.g. an automatic persisted query's `{"persistedQuery": {...}}`.
+    extensions: Option<String>,
 }
 
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -149,12 +169,31 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             );
         }
     };
-    let Some(query) = params.query else {
-        return request_error(
-            kind,
-            StatusCode::BAD_REQUEST,
-            "the `query` parameter is missing",
-        );
+    let extensions = match params
+        .extensions
+        .as_deref()
+        .map(serde_json::from_str::<Json>)
+    {
+        None => Map::new(),
+        Some(Ok(Json::Object(extensions))) => extensions,
+        Some(_) => {
+            return request_error(
+                kind,
+                StatusCode::BAD_REQUEST,
+                "`extensions` must be a JSON object",
+            );
+        }
+    };
+    let query = match params.query {
+        Some(query) => query,
+        None if extensions.contains_key("persistedQuery") => String::new(),
+        None => {
+            return request_error(
+                kind,
+                StatusCode::BAD_REQUEST,
+                "the `query` parameter is missing",
+            );
+        }
     };
     if is_write_operation(&query, params.operation_name.as_deref()) {
         let mut response = request_error(
@@ -167,7 +206,8 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
         return response;
     }
-    let mut request = Request::new(query);
+    let mut request = Request::new(query).data(ReadOnlyRequest);
+    add_extensions(&mut request, extensions);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
     }
