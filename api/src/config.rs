@@ -91,6 +91,10 @@ pub struct Settings {
     #[arg(long, env = "APQ_CACHE_SIZE", default_value_t = 1000, global = true)]
     pub apq_cache_size: usize,
 
+    /// Bearer token `/metrics` requires; unset: open (keep it on a private network).
+    #[arg(long, env = "METRICS_TOKEN", global = true, hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "HTTP_WORKERS", global = true)]
     pub http_workers: Option<usize>,
@@ -308,6 +312,7 @@ impl Settings {
             graphql_introspection: None,
             graphql_suggestions: None,
             apq_cache_size: 1000,
+            metrics_token: None,
             http_workers: Some(1),
             data_dir: std::env::temp_dir().join("echo-health-test"),
             smtp_url: None,

@@ -40,6 +40,15 @@ pub mod code {
     pub const CONFLICT: &str = "CONFLICT";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const INTERNAL: &str = "INTERNAL";
+    pub const ALL: [&str; 7] = [
+        UNAUTHENTICATED,
+        FORBIDDEN,
+        NOT_FOUND,
+        BAD_USER_INPUT,
+        CONFLICT,
+        RATE_LIMITED,
+        INTERNAL,
+    ];
 }
 
 pub const INTERNAL_MESSAGE: &str = "internal server error";

@@ -18,6 +18,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod mail;
+pub mod metrics;
 pub mod operation_limits;
 pub mod pagination;
 pub mod rate_limit;

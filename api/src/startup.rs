@@ -13,8 +13,9 @@ use crate::{
     config::Settings,
     db::{self, DbStats},
     error::BoxError,
-    http::{files, graphql, health, request_id::request_id, security, ws},
+    http::{files, graphql, health, metrics, request_id::request_id, security, ws},
     jobs::{JobRunner, RunnerConfig},
+    metrics::Metrics,
     reports::sweep,
     schema::{self, ApiSchema},
     services::{AppServices, SharedServices},
@@ -29,6 +30,7 @@ pub struct AppState {
     pub services: SharedServices,
     pub db_stats: Arc<DbStats>,
     pub events: EventHub,
+    pub metrics: Arc<Metrics>,
 }
 
 /// How long in-flight requests may take to finish after a shutdown signal.
@@ -76,6 +78,7 @@ impl Application {
             services,
             db_stats,
             events,
+            metrics: Arc::new(Metrics::new()?),
         };
 
         let data = web::Data::new(state.clone());
@@ -185,6 +188,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/graphiql", web::get().to(graphql::graphiql))
     .route("/files/reports/{id}", web::get().to(files::report))
     .route("/files/avatars/{user_id}", web::get().to(files::avatar))
+    .route("/metrics", web::get().to(metrics::metrics))
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz));
 }

@@ -73,3 +73,52 @@ async fn readyz_follows_the_database_without_a_restart() {
     let response = app.graphql("{ __typename }", serde_json::json!({})).await;
     assert_eq!(response.data()["__typename"], "Query");
 }
+
+#[tokio::test]
+async fn metrics_count_operations_errors_pool_and_queue() {
+    let app = tests::spawn_app_with(|s| s.metrics_token = Some("scrape-secret".into())).await;
+    let refused = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let query =
+        serde_json::json!({ "query": "query Home { __typename }", "operationName": "Home" });
+    for _ in 0..3 {
+        app.client
+            .post(format!("{}/graphql", app.address))
+            .json(&query)
+            .send()
+            .await
+            .unwrap();
+    }
+    app.graphql("{ me { email } nope }", serde_json::json!({}))
+        .await;
+    app.execute("INSERT INTO jobs (kind, payload, run_at, created_at, updated_at) VALUES ('analyze_report', '{}', now() + interval '1 day', now(), now())").await;
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .bearer_auth("scrape-secret")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "echo_graphql_requests_total{operation=\"Home\"} 3",
+        "echo_graphql_requests_total{operation=\"anonymous\"} 1",
+        "echo_graphql_errors_total{code=\"BAD_USER_INPUT\"} 1",
+        "echo_jobs{status=\"queued\"} 1",
+        "echo_chat_subscribers 0",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+    assert!(text.contains("echo_graphql_request_duration_seconds_bucket{operation=\"Home\""));
+    assert!(text.contains("echo_db_pool_connections{state=\"open\"}"));
+}

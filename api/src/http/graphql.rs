@@ -270,7 +270,12 @@ pub(super) async fn execute(
         client_info(req, &state.settings.trusted_proxies),
     );
     let limit = std::time::Duration::from_secs(state.settings.graphql_timeout_secs);
+    let operation = request.operation_name.clone();
+    let started = std::time::Instant::now();
     let Ok(mut response) = tokio::time::timeout(limit, state.schema.execute(request)).await else {
+        state
+            .metrics
+            .observe(operation.as_deref(), started.elapsed(), &[code::INTERNAL]);
         // Stopping drops the work in hand: open transactions roll back. Work that must outlive
         // a request (a chat reply, a job) runs in tasks of its own and goes on.
         return error_response(
@@ -284,6 +289,20 @@ pub(super) async fn execute(
         );
     };
     error::finalize_errors(&mut response.errors);
+    let codes: Vec<&str> = response
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref()?.get("code"))
+        .filter_map(|code| match code {
+            async_graphql::Value::String(code) => {
+                error::code::ALL.iter().copied().find(|c| c == code)
+            }
+            _ => None,
+        })
+        .collect();
+    state
+        .metrics
+        .observe(operation.as_deref(), started.elapsed(), &codes);
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());

@@ -3,6 +3,7 @@
 pub mod files;
 pub mod graphql;
 pub mod health;
+pub mod metrics;
 mod multipart;
 pub mod request_id;
 pub mod security;
