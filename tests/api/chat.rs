@@ -577,13 +577,15 @@ async fn the_socket_follows_the_protocol_to_the_letter() {
     let mut client = WsClient::signed_in(base, &token).await;
     client.send(init(&format!("Bearer {token}"))).await;
     assert_eq!(client.closed().await.0, 4429);
-    // Invalid messages.
+    // Invalid messages, and an id longer than 64 bytes.
+    let long_id = json!({ "type": "subscribe", "id": "x".repeat(65), "payload": { "query": "{ __typename }" } }).to_string();
     for text in [
         "not json",
         "[1,2]",
         r#"{"type":"subscribe","id":"1"}"#,
         r#"{"type":"next","id":"1","payload":{}}"#,
         r#"{"id":"1"}"#,
+        long_id.as_str(),
     ] {
         let mut client = WsClient::signed_in(base, &token).await;
         client.send_text(text).await;

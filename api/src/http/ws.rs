@@ -33,6 +33,8 @@ use crate::{
 
 pub const PROTOCOL: &str = "graphql-transport-ws";
 const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// Longest operation id accepted (ids are kept per connection and echoed in close reasons).
+const MAX_ID_BYTES: usize = 64;
 
 /// What subscription tasks hand back to the connection.
 enum Outgoing {
@@ -90,11 +92,16 @@ pub async fn ws(
     Ok(response)
 }
 
+/// Closes with `code`; the reason is cut to the 123 bytes a close frame can carry.
 async fn close(session: Session, code: u16, reason: &str) {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
     let _ = session
         .close(Some(CloseReason {
             code: CloseCode::Other(code),
-            description: Some(reason.to_owned()),
+            description: Some(reason[..end].to_owned()),
         }))
         .await;
 }
@@ -295,8 +302,8 @@ impl Connection {
         let id = message
             .get("id")
             .and_then(Json::as_str)
-            .filter(|id| !id.is_empty())
-            .ok_or_else(|| invalid("`subscribe` needs an id"))?
+            .filter(|id| (1..=MAX_ID_BYTES).contains(&id.len()))
+            .ok_or_else(|| invalid("`subscribe` needs an id of 1 to 64 bytes"))?
             .to_owned();
         let payload = message
             .get("payload")
