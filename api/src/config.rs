@@ -91,6 +91,11 @@ pub struct Settings {
     #[arg(long, env = "APQ_CACHE_SIZE", default_value_t = 1000, global = true)]
     pub apq_cache_size: usize,
 
+    /// Production allow-list: a JSON object of SHA-256 -> operation text; when set, only
+    /// those operations run (over HTTP and WebSocket).
+    #[arg(long, env = "PERSISTED_QUERIES_FILE", global = true)]
+    pub persisted_queries_file: Option<PathBuf>,
+
     /// Bearer token `/metrics` requires; unset: open (keep it on a private network).
     #[arg(long, env = "METRICS_TOKEN", global = true, hide_env_values = true)]
     pub metrics_token: Option<String>,
@@ -313,6 +318,7 @@ impl Settings {
             graphql_suggestions: None,
             apq_cache_size: 1000,
             metrics_token: None,
+            persisted_queries_file: None,
             http_workers: Some(1),
             data_dir: std::env::temp_dir().join("echo-health-test"),
             smtp_url: None,

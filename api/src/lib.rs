@@ -21,6 +21,7 @@ pub mod mail;
 pub mod metrics;
 pub mod operation_limits;
 pub mod pagination;
+pub mod persisted;
 pub mod rate_limit;
 pub mod reports;
 pub mod schema;

@@ -16,6 +16,7 @@ use crate::{
     http::{files, graphql, health, metrics, request_id::request_id, security, ws},
     jobs::{JobRunner, RunnerConfig},
     metrics::Metrics,
+    persisted::AllowList,
     reports::sweep,
     schema::{self, ApiSchema},
     services::{AppServices, SharedServices},
@@ -31,6 +32,8 @@ pub struct AppState {
     pub db_stats: Arc<DbStats>,
     pub events: EventHub,
     pub metrics: Arc<Metrics>,
+    /// The persisted-operation allow-list, when `PERSISTED_QUERIES_FILE` is set.
+    pub allow_list: Option<Arc<AllowList>>,
 }
 
 /// How long in-flight requests may take to finish after a shutdown signal.
@@ -69,6 +72,14 @@ impl Application {
         let (events, event_listener) =
             EventHub::start(&settings.database_url, stopped.clone()).await?;
         let schema = schema::build(db.clone(), services.clone(), events.clone(), &settings);
+        let allow_list = match &settings.persisted_queries_file {
+            Some(path) => {
+                let list = AllowList::load(path)?;
+                tracing::info!(operations = list.len(), "persisted operations only");
+                Some(Arc::new(list))
+            }
+            None => None,
+        };
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let address = listener.local_addr()?;
         let state = AppState {
@@ -79,6 +90,7 @@ impl Application {
             db_stats,
             events,
             metrics: Arc::new(Metrics::new()?),
+            allow_list,
         };
 
         let data = web::Data::new(state.clone());

@@ -261,6 +261,13 @@ pub(super) async fn execute(
             );
         }
     };
+    let request = match &state.allow_list {
+        Some(list) => match list.admit(request) {
+            Ok(request) => request,
+            Err(message) => return request_error(kind, StatusCode::BAD_REQUEST, message),
+        },
+        None => request,
+    };
     let now = state.services.clock.now();
     let request = schema::prepare_request(
         request,

@@ -327,6 +327,19 @@ impl Connection {
             }
             Some(_) => return Err(invalid("payload.variables must be an object")),
         }
+        let request = match &self.state.allow_list {
+            Some(list) => match list.admit(request) {
+                Ok(request) => request,
+                Err(message) => {
+                    let error = json!({ "id": id, "type": "error", "payload": [
+                        { "message": message, "extensions": { "code": "BAD_USER_INPUT" } }
+                    ] });
+                    let _ = out.send(Outgoing::Send(error));
+                    return Ok(());
+                }
+            },
+            None => request,
+        };
         let now = self.state.services.clock.now();
         let request =
             schema::prepare_request(request, &self.state.db, now, viewer, self.client.clone());
