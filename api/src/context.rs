@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use async_graphql::Context;
+use async_graphql::{Context, ID};
 use entity::{user_sessions, users};
 use sea_orm::DatabaseConnection;
 
@@ -53,4 +53,10 @@ pub fn client<'a>(ctx: &Context<'a>) -> &'a ClientInfo {
         user_agent: None,
     };
     ctx.data_opt::<ClientInfo>().unwrap_or(&UNKNOWN)
+}
+
+/// A row id from a GraphQL `ID`; anything that is not one is NOT_FOUND (as an id that is not
+/// the caller's would be).
+pub fn parse_id(id: &ID) -> Result<i32, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use async_graphql::{
     ServerError, ServerResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
-    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet},
 };
 
 /// Request data marking a request that came as HTTP GET: queries only.
@@ -53,7 +53,7 @@ impl Extension for OperationLimits {
         let mut aliases = 0;
         for (_, operation) in document.operations.iter() {
             let selection = &operation.node.selection_set.node;
-            let roots = root_fields(&document, selection, 0);
+            let roots = sum_root_fields(&document, selection, &|_| 1);
             if roots > self.max_root_fields {
                 return Err(ServerError::new(
                     format!(
@@ -83,26 +83,42 @@ impl Extension for OperationLimits {
     }
 }
 
-/// Root fields, looking through fragments (depth-bounded; validation rejects cycles anyway).
-fn root_fields(document: &ExecutableDocument, set: &SelectionSet, depth: usize) -> usize {
-    if depth > 8 {
-        return usize::MAX;
+/// The sum of `weight` over the root fields of `set`, looking through inline fragments and
+/// fragment spreads (depth-bounded; validation rejects fragment cycles anyway).
+pub fn sum_root_fields(
+    document: &ExecutableDocument,
+    set: &SelectionSet,
+    weight: &impl Fn(&Field) -> usize,
+) -> usize {
+    fn walk(
+        document: &ExecutableDocument,
+        set: &SelectionSet,
+        weight: &impl Fn(&Field) -> usize,
+        depth: usize,
+    ) -> usize {
+        if depth > 8 {
+            return usize::MAX;
+        }
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(field) => weight(&field.node),
+                Selection::InlineFragment(fragment) => walk(
+                    document,
+                    &fragment.node.selection_set.node,
+                    weight,
+                    depth + 1,
+                ),
+                Selection::FragmentSpread(spread) => document
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .map_or(0, |f| {
+                        walk(document, &f.node.selection_set.node, weight, depth + 1)
+                    }),
+            })
+            .fold(0, usize::saturating_add)
     }
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(_) => 1,
-            Selection::InlineFragment(fragment) => {
-                root_fields(document, &fragment.node.selection_set.node, depth + 1)
-            }
-            Selection::FragmentSpread(spread) => document
-                .fragments
-                .get(&spread.node.fragment_name.node)
-                .map_or(0, |f| {
-                    root_fields(document, &f.node.selection_set.node, depth + 1)
-                }),
-        })
-        .fold(0, usize::saturating_add)
+    walk(document, set, weight, 0)
 }
 
 fn count_aliases(set: &SelectionSet) -> usize {

@@ -14,7 +14,7 @@ use super::{
     types::HealthAssessment,
 };
 use crate::{
-    context::{db, services, viewer},
+    context::{db, parse_id, services, viewer},
     enums::{AssessmentType, RiskLevel},
     error::AppError,
 };
@@ -116,10 +116,6 @@ pub struct CreateHealthAssessmentPayload {
 #[derive(SimpleObject)]
 pub struct DeleteHealthAssessmentPayload {
     pub deleted_id: ID,
-}
-
-fn parse_id(id: &ID) -> Result<i32, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
 }
 
 #[derive(Default)]

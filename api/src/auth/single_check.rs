@@ -7,8 +7,10 @@ use std::sync::Arc;
 use async_graphql::{
     ServerError, ServerResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
-    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, OperationType, SelectionSet},
 };
+
+use crate::operation_limits::sum_root_fields;
 
 /// Mutations that check a secret or send one.
 const GUARDED: &[&str] = &[
@@ -45,7 +47,7 @@ impl Extension for SingleSecretCheckExtension {
         let document = next.run(ctx, query, variables).await?;
         for (_, operation) in document.operations.iter() {
             if operation.node.ty == OperationType::Mutation
-                && guarded_calls(&document, &operation.node.selection_set.node, 0) > 1
+                && guarded_calls(&document, &operation.node.selection_set.node) > 1
             {
                 return Err(ServerError::new(
                     "an operation may call at most one sign-in, code or password mutation",
@@ -57,32 +59,9 @@ impl Extension for SingleSecretCheckExtension {
     }
 }
 
-/// Counts guarded root fields, looking through fragments (depth-bounded against cycles,
-/// which validation rejects anyway).
-fn guarded_calls(
-    document: &ExecutableDocument,
-    selection_set: &SelectionSet,
-    depth: usize,
-) -> usize {
-    if depth > 8 {
-        return usize::MAX;
-    }
-    selection_set
-        .items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(field) => {
-                usize::from(GUARDED.contains(&field.node.name.node.as_str()))
-            }
-            Selection::InlineFragment(fragment) => {
-                guarded_calls(document, &fragment.node.selection_set.node, depth + 1)
-            }
-            Selection::FragmentSpread(spread) => document
-                .fragments
-                .get(&spread.node.fragment_name.node)
-                .map_or(0, |f| {
-                    guarded_calls(document, &f.node.selection_set.node, depth + 1)
-                }),
-        })
-        .fold(0, usize::saturating_add)
+/// Guarded root fields of an operation, fragments included.
+fn guarded_calls(document: &ExecutableDocument, selection_set: &SelectionSet) -> usize {
+    sum_root_fields(document, selection_set, &|field| {
+        usize::from(GUARDED.contains(&field.name.node.as_str()))
+    })
 }

@@ -11,14 +11,10 @@ use super::{
     types::{ChatMessage, ChatSession},
 };
 use crate::{
-    context::{db, services, viewer},
+    context::{db, parse_id, services, viewer},
     enums::SessionType,
     error::AppError,
 };
-
-fn parse_id(id: &ID) -> Result<i32, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
-}
 
 #[derive(SimpleObject)]
 pub struct ChatSessionPayload {

@@ -20,17 +20,21 @@ pub const GRAPHIQL_CSP: &str = "default-src 'none'; script-src https://unpkg.com
 style-src https://unpkg.com 'unsafe-inline'; font-src https://unpkg.com data:; img-src 'self' data:; \
 connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-pub fn cors(allowed: &[String]) -> Cors {
-    let allowed: Vec<String> = allowed
+/// Whether `origin` is in the allow-list (case-insensitive; a trailing `/` and surrounding
+/// spaces in the configured entries are ignored). Used by CORS and the WebSocket upgrade.
+pub fn origin_allowed(allowed: &[String], origin: &str) -> bool {
+    allowed
         .iter()
-        .map(|origin| origin.trim().trim_end_matches('/').to_ascii_lowercase())
-        .filter(|origin| !origin.is_empty())
-        .collect();
+        .any(|a| a.trim().trim_end_matches('/').eq_ignore_ascii_case(origin))
+}
+
+pub fn cors(allowed: &[String]) -> Cors {
+    let allowed = allowed.to_vec();
     Cors::default()
         .allowed_origin_fn(move |origin, _| {
             origin
                 .to_str()
-                .is_ok_and(|origin| allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)))
+                .is_ok_and(|origin| origin_allowed(&allowed, origin))
         })
         .allowed_methods(["GET", "POST"])
         .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])

@@ -50,11 +50,7 @@ pub async fn ws(
 ) -> Result<HttpResponse, actix_web::Error> {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let allowed = origin.to_str().is_ok_and(|origin| {
-            state
-                .settings
-                .cors_allowed_origins
-                .iter()
-                .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(origin))
+            super::security::origin_allowed(&state.settings.cors_allowed_origins, origin)
         });
         if !allowed {
             return Ok(HttpResponse::Forbidden()

@@ -4,14 +4,10 @@ use async_graphql::{Context, ID, Object, SimpleObject, Upload};
 
 use super::{service, types::MedicalReport};
 use crate::{
-    context::{db, services, viewer},
+    context::{db, parse_id, services, viewer},
     enums::ReportType,
     error::AppError,
 };
-
-fn parse_id(id: &ID) -> Result<i32, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
-}
 
 #[derive(SimpleObject)]
 pub struct MedicalReportPayload {
