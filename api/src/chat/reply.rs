@@ -135,7 +135,9 @@ pub async fn produce(
     let safety = safety::assess(&message.message_content);
     let notice = safety.notice();
     let session_type = SessionType::from_db(&session.session_type)?;
-    let context = HealthContext::load(&db, session.user_id).await?;
+    // The user's data is read only when something uses it: the model with consent, or the
+    // built-in assistant.
+    let mut context: Option<HealthContext> = None;
     let mut pieces = Pieces {
         db: &db,
         session_id: session.id,
@@ -157,7 +159,10 @@ pub async fn produce(
                 content: SYSTEM_PROMPT.into(),
             }];
             let sharing = context_sharing(&db, session.user_id).await;
-            if sharing && !context.is_empty() {
+            if sharing {
+                context = Some(HealthContext::load(&db, session.user_id).await?);
+            }
+            if let Some(context) = context.as_ref().filter(|c| !c.is_empty()) {
                 turns.push(Turn {
                     role: "system",
                     content: format!(
@@ -192,6 +197,10 @@ pub async fn produce(
             if services.ai.is_none() {
                 metadata["provider"] = json!("built_in");
             }
+            let context = match context {
+                Some(context) => context,
+                None => HealthContext::load(&db, session.user_id).await?,
+            };
             let text = assistant::reply(&message.message_content, session_type, &context);
             pieces.send_words(&text).await;
             text
