@@ -155,6 +155,46 @@ db_enum! {
     }
 }
 
+db_enum! {
+    /// What an account may do beyond its own data.
+    Role in "users"."role" {
+        /// A person using the app for their own health data (every new account).
+        User = "user",
+        /// A clinician: sees the patients who granted them access, within the granted scopes.
+        Clinician = "clinician",
+        /// Staff: manages accounts and reads the audit log, never health data.
+        Admin = "admin",
+    }
+}
+
+db_enum! {
+    /// What a care-team grant lets the clinician do.
+    CareTeamScope in "care_team_grants"."scopes" {
+        /// Read the patient's health assessments.
+        Assessments = "assessments",
+        /// Read the patient's medical reports (and download their files).
+        Reports = "reports",
+        /// Write doctor notes on the patient's medical reports.
+        ReportNotes = "report_notes",
+    }
+}
+
+db_enum! {
+    /// Where an export archive is in its life.
+    DataExportStatus in "data_exports"."status" {
+        /// Being built in the background.
+        Pending = "pending",
+        /// Ready to download (once, before `expiresAt`).
+        Ready = "ready",
+        /// Downloaded; the archive is gone from the server.
+        Downloaded = "downloaded",
+        /// Not downloaded in time; the archive is gone from the server.
+        Expired = "expired",
+        /// Could not be built; ask for a new one.
+        Failed = "failed",
+    }
+}
+
 /// Every enumerated column as (table, column, allowed database values), for the schema test.
 pub fn all_db_enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
     macro_rules! entries {
@@ -176,6 +216,9 @@ pub fn all_db_enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         AuditEventType,
         JobKind,
         JobStatus,
+        Role,
+        CareTeamScope,
+        DataExportStatus,
     ]
 }
 
@@ -204,6 +247,28 @@ db_enum! {
         EmailChanged = "email_changed",
         ProfileUpdated = "profile_updated",
         AccountDeleted = "account_deleted",
+        /// A patient gave a clinician access to some of their data.
+        CareTeamGranted = "care_team_granted",
+        /// A patient withdrew a clinician's access.
+        CareTeamRevoked = "care_team_revoked",
+        /// A clinician read a patient's data (`details.fields` says what).
+        PatientDataRead = "patient_data_read",
+        /// A clinician changed a patient's data (doctor notes).
+        PatientDataWritten = "patient_data_written",
+        /// An admin listed or searched accounts.
+        UsersListed = "users_listed",
+        /// An admin read the audit log.
+        AuditLogRead = "audit_log_read",
+        /// An admin deactivated an account (its sessions end at once).
+        AccountDeactivated = "account_deactivated",
+        /// An admin reactivated an account.
+        AccountReactivated = "account_reactivated",
+        /// An admin (or the command line, with no actor) changed an account's role.
+        RoleChanged = "role_changed",
+        /// A user asked for an archive of their data.
+        DataExportRequested = "data_export_requested",
+        /// A user downloaded their archive.
+        DataExportDownloaded = "data_export_downloaded",
     }
 }
 
@@ -214,6 +279,8 @@ db_enum! {
         EnrichAssessment = "enrich_assessment",
         /// Extract, parse and summarise an uploaded medical report.
         AnalyzeReport = "analyze_report",
+        /// Build the archive a user asked for with `exportMyData`.
+        ExportData = "export_data",
     }
 }
 

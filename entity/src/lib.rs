@@ -4,8 +4,10 @@ pub mod prelude;
 
 pub mod app_settings;
 pub mod audit_events;
+pub mod care_team_grants;
 pub mod chat_messages;
 pub mod chat_sessions;
+pub mod data_exports;
 pub mod health_assessments;
 pub mod jobs;
 pub mod medical_reports;

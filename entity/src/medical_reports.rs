@@ -27,10 +27,20 @@ pub struct Model {
     pub content_sha256: Option<String>,
     pub analysis_error: Option<String>,
     pub analyzed_at: Option<DateTimeWithTimeZone>,
+    pub doctor_notes_author_id: Option<i32>,
+    pub doctor_notes_updated_at: Option<DateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::users::Entity",
+        from = "Column::DoctorNotesAuthorId",
+        to = "super::users::Column::Id",
+        on_update = "NoAction",
+        on_delete = "SetNull"
+    )]
+    Users2,
     #[sea_orm(
         belongs_to = "super::users::Entity",
         from = "Column::UserId",
@@ -38,13 +48,7 @@ pub enum Relation {
         on_update = "NoAction",
         on_delete = "Cascade"
     )]
-    Users,
-}
-
-impl Related<super::users::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Users.def()
-    }
+    Users1,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

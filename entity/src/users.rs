@@ -21,6 +21,7 @@ pub struct Model {
     pub is_active: bool,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
+    pub role: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -29,10 +30,10 @@ pub enum Relation {
     AppSettings,
     #[sea_orm(has_many = "super::chat_sessions::Entity")]
     ChatSessions,
+    #[sea_orm(has_many = "super::data_exports::Entity")]
+    DataExports,
     #[sea_orm(has_many = "super::health_assessments::Entity")]
     HealthAssessments,
-    #[sea_orm(has_many = "super::medical_reports::Entity")]
-    MedicalReports,
     #[sea_orm(has_many = "super::password_reset_tokens::Entity")]
     PasswordResetTokens,
     #[sea_orm(has_many = "super::user_sessions::Entity")]
@@ -51,15 +52,15 @@ impl Related<super::chat_sessions::Entity> for Entity {
     }
 }
 
-impl Related<super::health_assessments::Entity> for Entity {
+impl Related<super::data_exports::Entity> for Entity {
     fn to() -> RelationDef {
-        Relation::HealthAssessments.def()
+        Relation::DataExports.def()
     }
 }
 
-impl Related<super::medical_reports::Entity> for Entity {
+impl Related<super::health_assessments::Entity> for Entity {
     fn to() -> RelationDef {
-        Relation::MedicalReports.def()
+        Relation::HealthAssessments.def()
     }
 }
 

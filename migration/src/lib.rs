@@ -32,6 +32,7 @@ mod m20261127_000002_add_account_security;
 mod m20261127_000003_create_jobs;
 mod m20261127_000004_report_files;
 mod m20261127_000005_chat_replies;
+mod m20261127_000006_care_team_and_export;
 
 /// The text of this crate's sources (this file and every migration), compiled in. Tests name
 /// their template database after a hash of it, so the template is rebuilt exactly when what
@@ -43,6 +44,7 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261127_000003_create_jobs.rs"),
     include_str!("m20261127_000004_report_files.rs"),
     include_str!("m20261127_000005_chat_replies.rs"),
+    include_str!("m20261127_000006_care_team_and_export.rs"),
 ];
 
 pub struct Migrator;
@@ -56,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_create_jobs::Migration),
             Box::new(m20261127_000004_report_files::Migration),
             Box::new(m20261127_000005_chat_replies::Migration),
+            Box::new(m20261127_000006_care_team_and_export::Migration),
         ]
     }
 }

@@ -27,6 +27,8 @@ const ERD: &[(&str, &[Column])] = &[
             ("is_active", "bool", false),
             ("created_at", "timestamptz", false),
             ("updated_at", "timestamptz", false),
+            // Migration 6 (docs/schema.md): staff roles.
+            ("role", "varchar", false),
         ],
     ),
     (
@@ -91,6 +93,9 @@ const ERD: &[(&str, &[Column])] = &[
             ("content_sha256", "varchar", true),
             ("analysis_error", "varchar", true),
             ("analyzed_at", "timestamptz", true),
+            // Migration 6: who wrote the doctor notes, and when.
+            ("doctor_notes_author_id", "int4", true),
+            ("doctor_notes_updated_at", "timestamptz", true),
         ],
     ),
     (
@@ -188,6 +193,33 @@ const ADDITIONS: &[(&str, &[Column])] = &[
             ("created_at", "timestamptz", false),
         ],
     ),
+    (
+        "care_team_grants",
+        &[
+            ("id", "int4", false),
+            ("patient_id", "int4", false),
+            ("clinician_id", "int4", false),
+            ("scopes", "_text", false),
+            ("expires_at", "timestamptz", true),
+            ("revoked_at", "timestamptz", true),
+            ("created_at", "timestamptz", false),
+        ],
+    ),
+    (
+        "data_exports",
+        &[
+            ("id", "int4", false),
+            ("user_id", "int4", false),
+            ("status", "varchar", false),
+            ("file_path", "text", true),
+            ("file_size", "int8", true),
+            ("error", "varchar", true),
+            ("created_at", "timestamptz", false),
+            ("completed_at", "timestamptz", true),
+            ("expires_at", "timestamptz", true),
+            ("downloaded_at", "timestamptz", true),
+        ],
+    ),
 ];
 
 async fn lines(db: &DatabaseConnection, sql: &str) -> BTreeSet<String> {
@@ -264,6 +296,12 @@ async fn keys_and_cascades_are_the_erd() {
             "u medical_reports(file_path)",
             "u chat_messages(session_id,client_message_id)",
             "f chat_messages(reply_to_id) -> chat_messages on delete c",
+            "p care_team_grants(id)",
+            "f care_team_grants(patient_id) -> users on delete c",
+            "f care_team_grants(clinician_id) -> users on delete c",
+            "p data_exports(id)",
+            "u data_exports(file_path)",
+            "f data_exports(user_id) -> users on delete c",
         ]
         .map(String::from),
     );
@@ -272,6 +310,8 @@ async fn keys_and_cascades_are_the_erd() {
         [
             "f audit_events(actor_user_id) -> users on delete n",
             "f audit_events(subject_user_id) -> users on delete n",
+            // Notes outlive the clinician account that wrote them.
+            "f medical_reports(doctor_notes_author_id) -> users on delete n",
         ]
         .map(String::from),
     );
@@ -332,12 +372,12 @@ async fn keys_and_cascades_are_the_erd() {
 #[tokio::test]
 async fn check_constraints_list_exactly_the_rust_enum_values() {
     let app = spawn_app().await;
-    // Every CHECK that lists values (`IN (...)`, shown by PostgreSQL as `= ANY (ARRAY[...])`)
-    // has its Rust enum, and the other way round.
+    // Every CHECK that lists values (`IN (...)`, shown by PostgreSQL as `= ANY (ARRAY[...])`,
+    // or an array column's `<@ ARRAY[...]`) has its Rust enum, and the other way round.
     let value_lists = lines(
         &app.db,
         "SELECT conname FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace \
-         AND pg_get_constraintdef(oid) LIKE '%= ANY (%ARRAY[%'",
+         AND (pg_get_constraintdef(oid) LIKE '%= ANY (%ARRAY[%' OR pg_get_constraintdef(oid) LIKE '%<@ ARRAY[%')",
     )
     .await;
     let enums: BTreeSet<String> = api::enums::all_db_enums()
@@ -414,7 +454,8 @@ async fn deleting_a_user_removes_everything_of_theirs_and_nothing_else() {
              INSERT INTO chat_sessions (user_id) VALUES ({id});
              INSERT INTO chat_messages (session_id, sender_type, message_content)
                  SELECT id, 'user', 'hello' FROM chat_sessions WHERE user_id = {id};
-             INSERT INTO app_settings (user_id, setting_key, setting_value) VALUES ({id}, 'theme', 'dark');"
+             INSERT INTO app_settings (user_id, setting_key, setting_value) VALUES ({id}, 'theme', 'dark');
+             INSERT INTO data_exports (user_id) VALUES ({id});"
         ))
         .await;
         app.sign_in(user).await;
@@ -426,6 +467,7 @@ async fn deleting_a_user_removes_everything_of_theirs_and_nothing_else() {
         "chat_sessions",
         "user_sessions",
         "app_settings",
+        "data_exports",
     ];
     for table in tables {
         assert_eq!(
