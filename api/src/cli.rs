@@ -1,9 +1,16 @@
-//! The command line: `serve` (the default), `migrate`, `export-schema`.
+//! The command line: `serve` (the default), `migrate`, `export-schema`, `users set-role`.
 
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 
-use crate::{config::Settings, db, schema, startup::Application};
+use crate::{
+    admin::{self, service::Actor},
+    config::Settings,
+    db,
+    enums::Role,
+    schema,
+    startup::Application,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "api", version, about = "Echo Health API: the GraphQL server")]
@@ -26,6 +33,31 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL); `schema.graphql` is this output.
     ExportSchema,
+    /// Manage accounts from the server's side (e.g. make the first admin).
+    Users {
+        #[command(subcommand)]
+        action: UsersAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersAction {
+    /// Give the account with EMAIL a role: user, clinician or admin. Recorded in the audit log
+    /// as done from the command line.
+    SetRole {
+        email: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    let text = text.trim().to_lowercase();
+    Role::ALL
+        .iter()
+        .copied()
+        .find(|role| role.as_db() == text)
+        .ok_or_else(|| "the role is one of: user, clinician, admin".to_owned())
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,6 +91,19 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::ExportSchema => print!("{}", schema::export_sdl()),
         Command::Migrate { action } => migrate(&cli.settings, action).await?,
+        Command::Users {
+            action: UsersAction::SetRole { email, role },
+        } => {
+            let conn = db::connect_single(&cli.settings.database_url).await?;
+            let user = admin::service::find_by_email(&conn, &email)
+                .await
+                .map_err(|_| format!("no account has the email address {email}"))?;
+            let now = chrono::Utc::now();
+            let user =
+                admin::service::set_role(&conn, Actor::COMMAND_LINE, user.id, role, now).await?;
+            conn.close().await?;
+            println!("{} is now {}", user.email, user.role);
+        }
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use async_graphql::{Context, ID};
 use entity::{user_sessions, users};
 use sea_orm::DatabaseConnection;
 
-use crate::{error::AppError, services::AppServices};
+use crate::{enums::Role, error::AppError, services::AppServices};
 
 /// Who is calling from where: the client address (the peer, or the forwarded address when the
 /// peer is a trusted proxy) and the user agent, bounded.
@@ -41,6 +41,16 @@ pub fn optional_viewer<'a>(ctx: &Context<'a>) -> Option<&'a Viewer> {
 /// The signed-in caller, or UNAUTHENTICATED.
 pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Viewer, AppError> {
     optional_viewer(ctx).ok_or(AppError::Unauthenticated)
+}
+
+/// The signed-in caller if they hold `role`; FORBIDDEN for any other role.
+pub fn viewer_with_role<'a>(ctx: &Context<'a>, role: Role) -> Result<&'a Viewer, AppError> {
+    let viewer = viewer(ctx)?;
+    if Role::from_db(&viewer.user.role)? == role {
+        Ok(viewer)
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 pub fn services<'a>(ctx: &Context<'a>) -> &'a AppServices {

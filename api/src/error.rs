@@ -17,7 +17,7 @@ pub enum AppError {
     /// Sign-in failed; deliberately silent about which part was wrong.
     #[error("the email or password is not right")]
     InvalidCredentials,
-    #[error("not allowed")]
+    #[error("your account's role does not allow this")]
     Forbidden,
     #[error("not found")]
     NotFound,

@@ -4,9 +4,11 @@
 //! domain area (`auth`, `users`, `assessments`, `reports`, `chat`, `settings`); the shared
 //! plumbing (config, db, error, context, pagination, http) sits beside them.
 
+pub mod admin;
 pub mod ai;
 pub mod assessments;
 pub mod auth;
+pub mod care_team;
 pub mod chat;
 pub mod cli;
 pub mod clock;
@@ -15,6 +17,7 @@ pub mod context;
 pub mod db;
 pub mod enums;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod jobs;
 pub mod mail;

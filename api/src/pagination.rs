@@ -6,6 +6,9 @@
 //! most `limit + 1` rows per parent with `ROW_NUMBER() OVER (PARTITION BY parent ...)`.
 //! `totalCount` is a separate batched `GROUP BY` that runs only when a client selects it.
 //!
+//! Top-level lists (an admin's account list, the audit log) use the same arguments, cursors and
+//! filters without a parent: [`load_root_page`].
+//!
 //! Cursors are opaque: base64 of the sort key (timestamp in microseconds) and the row id as
 //! tie-breaker. Page size defaults to 20; over 100 is BAD_USER_INPUT.
 
@@ -30,8 +33,8 @@ pub const MAX_PAGE_SIZE: usize = 100;
 /// A connection as the schema shows it: edges of `N`, `pageInfo`, and a lazy `totalCount`.
 pub type Page<N> = Connection<String, N, TotalCount, EmptyFields>;
 
-/// The position of a row in its list: sort timestamp, then id.
-pub type SortKey = (DateTime<Utc>, i32);
+/// The position of a row in its list: sort timestamp, then id (`bigint` ids fit as well).
+pub type SortKey = (DateTime<Utc>, i64);
 
 /// A one-to-many relation listed as a connection. Table and column names are constants of
 /// the code, never client input, so they may be spliced into SQL.
@@ -78,13 +81,16 @@ enum FilterOp {
     Equals,
     AtOrAfter,
     Before,
+    /// `column` is a whole condition written by the code, `{}` standing for the value.
+    Condition,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum FilterValue {
+pub enum FilterValue {
     Text(String),
     Time(DateTime<Utc>),
     Bool(bool),
+    Int(i32),
 }
 
 impl Filter {
@@ -116,6 +122,24 @@ impl Filter {
             value: FilterValue::Time(at),
         }
     }
+    /// A condition on `t` that the code writes, e.g. `t.actor_user_id = {} OR ...`; every
+    /// `{}` stands for `value`, bound once as a parameter.
+    pub fn condition(template: &'static str, value: FilterValue) -> Self {
+        Self {
+            column: template,
+            op: FilterOp::Condition,
+            value,
+        }
+    }
+    /// A search: `template` compares text with `ILIKE {}`, and `{}` is bound to the pattern
+    /// "contains `text`" (`%`, `_` and `\` in `text` match themselves).
+    pub fn contains(template: &'static str, text: &str) -> Self {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        Self::condition(template, FilterValue::Text(format!("%{escaped}%")))
+    }
 }
 
 /// Appends ` AND t.<column> <op> $n` for each filter, binding its value.
@@ -125,13 +149,20 @@ fn push_filters(filters: &[Filter], values: &mut Vec<Value>, sql: &mut String) {
             FilterValue::Text(text) => text.clone().into(),
             FilterValue::Time(at) => (*at).into(),
             FilterValue::Bool(value) => (*value).into(),
+            FilterValue::Int(value) => (*value).into(),
         });
+        let n = values.len();
         let op = match filter.op {
             FilterOp::Equals => "=",
             FilterOp::AtOrAfter => ">=",
             FilterOp::Before => "<",
+            FilterOp::Condition => {
+                let condition = filter.column.replace("{}", &format!("${n}"));
+                sql.push_str(&format!(" AND ({condition})"));
+                continue;
+            }
         };
-        sql.push_str(&format!(" AND t.{} {op} ${}", filter.column, values.len()));
+        sql.push_str(&format!(" AND t.{} {op} ${n}", filter.column));
     }
 }
 
@@ -236,6 +267,20 @@ pub async fn load_rows<R: ChildRelation>(
         .unwrap_or_default())
 }
 
+/// How many items `parent_id`'s whole list of `R` holds, batched like `totalCount`.
+pub async fn count_children<R: ChildRelation>(
+    ctx: &Context<'_>,
+    parent_id: i32,
+) -> Result<i64, AppError> {
+    let loader = ctx.data_unchecked::<DataLoader<CountLoader>>();
+    let key = CountKey {
+        list: R::LIST,
+        parent_id,
+        filters: Vec::new(),
+    };
+    Ok(loader.load_one(key).await?.unwrap_or(0))
+}
+
 /// Resolves one connection field: `parent_id`'s page of `R`, each row shown as `N`.
 pub async fn load_page<R, N>(
     ctx: &Context<'_>,
@@ -247,7 +292,25 @@ where
     R: ChildRelation,
     N: OutputType,
 {
-    let mut rows = load_rows::<R>(ctx, parent_id, &args).await?;
+    let rows = load_rows::<R>(ctx, parent_id, &args).await?;
+    let total = TotalCount {
+        key: CountOf::Children(CountKey {
+            list: R::LIST,
+            parent_id,
+            filters: args.filters.clone(),
+        }),
+    };
+    into_page(rows, &args, total, R::sort_key, to_node)
+}
+
+/// The page a client sees from `limit + 1` rows fetched in fetch order.
+fn into_page<M, N: OutputType>(
+    mut rows: Vec<M>,
+    args: &PageArgs,
+    total: TotalCount,
+    sort_key: fn(&M) -> SortKey,
+    to_node: impl Fn(M) -> Result<N, AppError>,
+) -> Result<Page<N>, AppError> {
     let (limit, backward) = match args.take {
         Take::First(n) => (n, false),
         Take::Last(n) => (n, true),
@@ -257,27 +320,94 @@ where
     if backward {
         rows.reverse();
     }
-    let mut page = Connection::with_additional_fields(
-        backward && has_more,
-        !backward && has_more,
-        TotalCount {
-            key: CountKey {
-                list: R::LIST,
-                parent_id,
-                filters: args.filters.clone(),
-            },
-        },
-    );
+    let mut page =
+        Connection::with_additional_fields(backward && has_more, !backward && has_more, total);
     for row in rows {
-        let cursor = encode_cursor(R::sort_key(&row));
+        let cursor = encode_cursor(sort_key(&row));
         page.edges.push(Edge::new(cursor, to_node(row)?));
     }
     Ok(page)
 }
 
+/// A list with no parent (every account, the whole audit log), sorted by `SORT` then id.
+pub trait RootRelation: Send + Sync + 'static {
+    type Model: FromQueryResult + Send + Sync + 'static;
+    const TABLE: &'static str;
+    const SORT: &'static str;
+    const NEWEST_FIRST: bool;
+    fn sort_key(row: &Self::Model) -> SortKey;
+}
+
+/// Resolves a top-level connection: one page of `R`, each row shown as `N`. Runs one statement
+/// (a root field is resolved once per request, so there is nothing to batch).
+pub async fn load_root_page<R, N>(
+    db: &DatabaseConnection,
+    args: PageArgs,
+    to_node: impl Fn(R::Model) -> Result<N, AppError>,
+) -> Result<Page<N>, AppError>
+where
+    R: RootRelation,
+    N: OutputType,
+{
+    let (limit, backward) = match args.take {
+        Take::First(n) => (n, false),
+        Take::Last(n) => (n, true),
+    };
+    let descending = R::NEWEST_FIRST != backward;
+    let dir = if descending { "DESC" } else { "ASC" };
+    let mut values = Vec::new();
+    let conditions = page_conditions(R::SORT, R::NEWEST_FIRST, &args, &mut values);
+    values.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
+    let sql = format!(
+        "SELECT t.* FROM {table} t WHERE true{conditions} ORDER BY t.{sort} {dir}, t.id {dir} LIMIT ${n}",
+        table = R::TABLE,
+        sort = R::SORT,
+        n = values.len()
+    );
+    let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
+    let rows = R::Model::find_by_statement(statement).all(db).await?;
+    let total = TotalCount {
+        key: CountOf::Root {
+            table: R::TABLE,
+            filters: args.filters.clone(),
+        },
+    };
+    into_page(rows, &args, total, R::sort_key, to_node)
+}
+
+/// ` AND ...` for the cursors and filters of `args`, on a list sorted by `sort` then id.
+fn page_conditions(
+    sort: &str,
+    newest_first: bool,
+    args: &PageArgs,
+    values: &mut Vec<Value>,
+) -> String {
+    // In list order, "after" means older for newest-first lists and newer otherwise.
+    let (after_op, before_op) = if newest_first { ("<", ">") } else { (">", "<") };
+    let mut conditions = String::new();
+    for (bound, op) in [(args.after, after_op), (args.before, before_op)] {
+        if let Some((at, id)) = bound {
+            values.push(at.into());
+            values.push(id.into());
+            let n = values.len();
+            conditions.push_str(&format!(" AND (t.{sort}, t.id) {op} (${}, ${n})", n - 1));
+        }
+    }
+    push_filters(&args.filters, values, &mut conditions);
+    conditions
+}
+
 /// Extra connection field: how many items the whole list holds.
 pub struct TotalCount {
-    key: CountKey,
+    key: CountOf,
+}
+
+enum CountOf {
+    Children(CountKey),
+    Root {
+        table: &'static str,
+        filters: Vec<Filter>,
+    },
 }
 
 /// One parent's list, with the filters the client chose.
@@ -293,9 +423,25 @@ impl TotalCount {
     /// Number of items in the whole list, across all pages. Costs a count: select it only
     /// when it is shown.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64, AppError> {
-        let loader = ctx.data_unchecked::<DataLoader<CountLoader>>();
-        let count = loader.load_one(self.key.clone()).await?;
-        Ok(count.unwrap_or(0))
+        match &self.key {
+            CountOf::Children(key) => {
+                let loader = ctx.data_unchecked::<DataLoader<CountLoader>>();
+                Ok(loader.load_one(key.clone()).await?.unwrap_or(0))
+            }
+            CountOf::Root { table, filters } => {
+                let mut values = Vec::new();
+                let mut conditions = String::new();
+                push_filters(filters, &mut values, &mut conditions);
+                let sql = format!("SELECT count(*) AS total FROM {table} t WHERE true{conditions}");
+                let statement = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
+                let db = ctx.data_unchecked::<DatabaseConnection>();
+                let row = db.query_one_raw(statement).await?;
+                Ok(row
+                    .map(|r| r.try_get("", "total"))
+                    .transpose()?
+                    .unwrap_or(0))
+            }
+        }
     }
 }
 
@@ -368,24 +514,14 @@ fn page_statement(
     // Direction in which rows are numbered: the list order, or its reverse for `last`.
     let descending = newest_first != backward;
     let dir = if descending { "DESC" } else { "ASC" };
-    // In list order, "after" means older for newest-first lists and newer otherwise.
-    let (after_op, before_op) = if newest_first { ("<", ">") } else { (">", "<") };
 
     let mut values: Vec<Value> = vec![parents.into()];
     let mut filters = String::new();
-    for (bound, op) in [(args.after, after_op), (args.before, before_op)] {
-        if let Some((at, id)) = bound {
-            values.push(at.into());
-            values.push(id.into());
-            let n = values.len();
-            filters.push_str(&format!(" AND (t.{sort}, t.id) {op} (${}, ${n})", n - 1));
-        }
-    }
     if let Some(condition) = condition {
         filters.push_str(" AND ");
         filters.push_str(&bind_now(condition, now, &mut values));
     }
-    push_filters(&args.filters, &mut values, &mut filters);
+    filters.push_str(&page_conditions(sort, newest_first, args, &mut values));
     values.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
     let sql = format!(
         "SELECT * FROM (\
@@ -488,7 +624,7 @@ macro_rules! child_relation {
                 row.$parent
             }
             fn sort_key(row: &Self::Model) -> $crate::pagination::SortKey {
-                (row.$sort.to_utc(), row.id)
+                (row.$sort.to_utc(), i64::from(row.id))
             }
         }
     };

@@ -2,11 +2,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod admin;
 mod ai_enrichment;
 mod assessments;
 mod batching;
+mod care_team;
 mod chat;
 mod database_schema;
+mod export;
 mod graphql_http;
 mod probes;
 mod reports;

@@ -383,6 +383,22 @@ impl TestApp {
         .expect("insert user")
     }
 
+    /// A verified, active user with a role (`user`, `clinician`, `admin`) and a name.
+    pub async fn create_user_as(
+        &self,
+        email: &str,
+        role: &str,
+        first_name: &str,
+        last_name: &str,
+    ) -> users::Model {
+        let user = self.create_user(email).await;
+        let mut model: users::ActiveModel = user.into();
+        model.role = Set(role.into());
+        model.first_name = Set(first_name.into());
+        model.last_name = Set(last_name.into());
+        model.update(&self.db).await.expect("update user")
+    }
+
     /// Opens a device session for `user` the way sign-in does; returns the bearer token.
     pub async fn sign_in(&self, user: &users::Model) -> String {
         let device = json!({ "name": "test device", "platform": "test" });
@@ -401,6 +417,16 @@ impl TestApp {
 
     pub async fn execute(&self, sql: &str) {
         self.db.execute_unprepared(sql).await.expect("test SQL");
+    }
+
+    pub async fn scalar_text(&self, sql: &str) -> String {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .expect("test query")
+            .expect("one row");
+        row.try_get_by_index::<String>(0).expect("text")
     }
 
     pub async fn scalar_i64(&self, sql: &str) -> i64 {

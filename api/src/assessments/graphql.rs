@@ -9,7 +9,7 @@ use super::{
     engine::{self, FieldKind, FieldSpec, InstrumentInfo},
     enrich,
     input::CreateHealthAssessmentInput,
-    loaders::{TrendKey, TrendLoader},
+    loaders::{AssessmentsByUserId, TrendKey, TrendLoader},
     service,
     types::HealthAssessment,
 };
@@ -17,7 +17,37 @@ use crate::{
     context::{db, parse_id, services, viewer},
     enums::{AssessmentType, RiskLevel},
     error::AppError,
+    pagination::{Filter, Page, PageArgs, load_page},
 };
+
+/// The filters of a health-assessment list (the caller's own, or a patient's).
+pub struct AssessmentFilters {
+    pub assessment_type: Option<AssessmentType>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// `user_id`'s health assessments, newest first, narrowed by `filters`; batched with every
+/// other user's page of the request. Access is the caller's to check.
+pub async fn assessments_page(
+    ctx: &Context<'_>,
+    user_id: i32,
+    filters: AssessmentFilters,
+    args: PageArgs,
+) -> Result<Page<HealthAssessment>, AppError> {
+    let mut conditions = Vec::new();
+    if let Some(assessment_type) = filters.assessment_type {
+        conditions.push(Filter::equals("assessment_type", assessment_type.as_db()));
+    }
+    if let Some(from) = filters.from {
+        conditions.push(Filter::at_or_after("created_at", from));
+    }
+    if let Some(to) = filters.to {
+        conditions.push(Filter::before("created_at", to));
+    }
+    let args = args.with_filters(conditions);
+    load_page::<AssessmentsByUserId, _>(ctx, user_id, args, HealthAssessment::try_from).await
+}
 
 /// How a form should ask for a field.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]

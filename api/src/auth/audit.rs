@@ -5,7 +5,9 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use entity::audit_events;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, prelude::IpNetwork};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, prelude::IpNetwork,
+};
 
 use crate::enums::AuditEventType;
 
@@ -33,13 +35,20 @@ impl AuditEvent {
         self.details = details;
         self
     }
+
+    /// An event a staff member or clinician (`actor`) caused about someone else (`subject`).
+    pub fn about(event: AuditEventType, actor: i32, subject: i32, ip: Option<IpAddr>) -> Self {
+        Self {
+            event,
+            actor: Some(actor),
+            subject: Some(subject),
+            ip,
+            details: serde_json::json!({}),
+        }
+    }
 }
 
-pub async fn record(
-    conn: &impl ConnectionTrait,
-    event: AuditEvent,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+fn active_model(event: AuditEvent, now: DateTime<Utc>) -> audit_events::ActiveModel {
     audit_events::ActiveModel {
         actor_user_id: Set(event.actor),
         subject_user_id: Set(event.subject),
@@ -49,7 +58,28 @@ pub async fn record(
         created_at: Set(now.into()),
         ..Default::default()
     }
-    .insert(conn)
-    .await?;
+}
+
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    event: AuditEvent,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    active_model(event, now).insert(conn).await?;
+    Ok(())
+}
+
+/// Records many events in one statement (a clinician's page of patients).
+pub async fn record_all(
+    conn: &impl ConnectionTrait,
+    events: Vec<AuditEvent>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    audit_events::Entity::insert_many(events.into_iter().map(|e| active_model(e, now)))
+        .exec_without_returning(conn)
+        .await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Authenticated downloads of stored files: `GET /files/reports/{id}` and
-//! `GET /files/avatars/{user id}`, with the bearer token. Anyone but the owner gets 404 (no
-//! existence leak). One byte range (`Range: bytes=a-b`) is answered with 206; several ranges
+//! `GET /files/avatars/{user id}`, with the bearer token. Anyone but the owner (or, for a report,
+//! a clinician whose grant holds REPORTS) gets 404 (no existence leak). One byte range (`Range: bytes=a-b`) is answered with 206; several ranges
 //! are answered with the whole file (RFC 9110 allows that); an unsatisfiable one with 416.
 
 use std::str::FromStr;
@@ -17,10 +17,18 @@ use actix_web::{
     web,
 };
 use entity::{medical_reports, users};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 
 use super::graphql::viewer;
-use crate::{error::error_chain, startup::AppState, storage::StorageKey};
+use crate::{
+    auth::audit::{self, AuditEvent},
+    care_team,
+    enums::{AuditEventType, CareTeamScope, Role},
+    error::{AppError, error_chain},
+    export::service as export_service,
+    startup::AppState,
+    storage::StorageKey,
+};
 
 /// What a download serves.
 struct Download {
@@ -29,6 +37,8 @@ struct Download {
     file_name: String,
     disposition: DispositionType,
     etag: Option<String>,
+    /// False for a one-time download: a partial answer would use up the only one.
+    ranges: bool,
 }
 
 pub async fn report(
@@ -36,21 +46,24 @@ pub async fn report(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Some(user_id) = caller(&req, &state).await else {
+    let Some(caller) = caller(&req, &state).await else {
         return not_found();
     };
     let Ok(id) = path.parse::<i32>() else {
         return not_found();
     };
-    let row = medical_reports::Entity::find_by_id(id)
-        .filter(medical_reports::Column::UserId.eq(user_id))
-        .one(&state.db)
-        .await;
-    let row = match row {
+    let row = match medical_reports::Entity::find_by_id(id).one(&state.db).await {
         Ok(Some(row)) => row,
         Ok(None) => return not_found(),
         Err(err) => return unavailable(&err),
     };
+    if row.user_id != caller.id {
+        match clinician_may_download(&state, &caller, &row).await {
+            Ok(true) => {}
+            Ok(false) => return not_found(),
+            Err(err) => return unavailable(&err),
+        }
+    }
     let Some(key) = StorageKey::parse(&row.file_path) else {
         return not_found();
     };
@@ -63,6 +76,7 @@ pub async fn report(
             file_name: row.file_name,
             disposition: DispositionType::Attachment,
             etag: row.content_sha256,
+            ranges: true,
         },
     )
     .await
@@ -73,9 +87,10 @@ pub async fn avatar(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Some(user_id) = caller(&req, &state).await else {
+    let Some(caller) = caller(&req, &state).await else {
         return not_found();
     };
+    let user_id = caller.id;
     if path.parse::<i32>().ok() != Some(user_id) {
         return not_found();
     }
@@ -101,15 +116,88 @@ pub async fn avatar(
             file_name: "profile.jpg".into(),
             disposition: DispositionType::Inline,
             etag,
+            ranges: true,
         },
     )
     .await
 }
 
-/// The signed-in caller's id; none without a valid bearer token.
-async fn caller(req: &HttpRequest, state: &AppState) -> Option<i32> {
+/// The caller's export archive, once: the first download takes it (docs/export.md).
+pub async fn export(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(caller) = caller(&req, &state).await else {
+        return not_found();
+    };
+    let Ok(id) = path.parse::<i32>() else {
+        return not_found();
+    };
+    let now = state.services.clock.now();
+    let ip = req.peer_addr().map(|addr| addr.ip());
+    let row = match export_service::claim_download(&state.db, caller.id, id, ip, now).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return not_found(),
+        Err(err) => return unavailable(&err),
+    };
+    let Some(key) = row.file_path.as_deref().and_then(StorageKey::parse) else {
+        return not_found();
+    };
+    serve(
+        &req,
+        &state,
+        Download {
+            key,
+            mime: "application/zip".into(),
+            file_name: format!("echo-health-export-{}.zip", now.format("%Y-%m-%d")),
+            disposition: DispositionType::Attachment,
+            etag: None,
+            ranges: false,
+        },
+    )
+    .await
+}
+
+/// Whether `caller` is a clinician whose grant from the report's owner holds REPORTS; a
+/// download that is allowed is recorded in the owner's audit log.
+async fn clinician_may_download(
+    state: &AppState,
+    caller: &users::Model,
+    report: &medical_reports::Model,
+) -> Result<bool, AppError> {
+    if Role::from_db(&caller.role)? != Role::Clinician {
+        return Ok(false);
+    }
+    let now = state.services.clock.now();
+    match care_team::service::require_scope(
+        &state.db,
+        caller.id,
+        report.user_id,
+        CareTeamScope::Reports,
+        now,
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(AppError::NotFound) => return Ok(false),
+        Err(err) => return Err(err),
+    }
+    let event = AuditEvent::about(
+        AuditEventType::PatientDataRead,
+        caller.id,
+        report.user_id,
+        None,
+    )
+    .with_details(serde_json::json!({ "report_id": report.id, "fields": ["report_file"] }));
+    audit::record(&state.db, event, now).await?;
+    Ok(true)
+}
+
+/// The signed-in caller; none without a valid bearer token.
+async fn caller(req: &HttpRequest, state: &AppState) -> Option<users::Model> {
     match viewer(req, state).await {
-        Ok(viewer) => viewer.0.map(|v| v.user.id),
+        Ok(viewer) => viewer.0.map(|v| v.user),
         Err(err) => {
             tracing::error!(error = %error_chain(&err), "could not resolve the bearer token");
             None
@@ -126,6 +214,7 @@ async fn serve(req: &HttpRequest, state: &AppState, download: Download) -> HttpR
     let requested = req
         .headers()
         .get(header::RANGE)
+        .filter(|_| download.ranges)
         .and_then(|v| v.to_str().ok())
         .map(Range::from_str);
     let range = match requested {
@@ -170,7 +259,10 @@ async fn serve(req: &HttpRequest, state: &AppState, download: Download) -> HttpR
         .insert_header((header::CONTENT_TYPE, download.mime))
         .insert_header(disposition(download.disposition, &download.file_name))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((
+            header::ACCEPT_RANGES,
+            if download.ranges { "bytes" } else { "none" },
+        ))
         .insert_header((header::CACHE_CONTROL, "private, no-store"));
     if let Some(etag) = download.etag
         && let Ok(value) = HeaderValue::from_str(&format!("\"{etag}\""))

@@ -12,6 +12,7 @@ use crate::{
     assessments::enrich,
     enums::{JobKind, JobStatus},
     error::error_chain,
+    export::job as export_job,
     reports::analysis::job as report_job,
     services::SharedServices,
 };
@@ -84,6 +85,9 @@ impl JobRunner {
             Ok(JobKind::AnalyzeReport) => {
                 report_job::record_failure(&self.db, &job.payload, user_reason, now).await
             }
+            Ok(JobKind::ExportData) => {
+                export_job::record_failure(&self.db, &job.payload, now).await
+            }
             Err(_) => Ok(()),
         }
     }
@@ -95,6 +99,9 @@ impl JobRunner {
             }
             Ok(JobKind::AnalyzeReport) => {
                 report_job::run(&self.db, &self.services, &job.payload).await
+            }
+            Ok(JobKind::ExportData) => {
+                export_job::run(&self.db, &self.services, &job.payload).await
             }
             Err(err) => Err(JobError::Permanent(err.to_string())),
         };

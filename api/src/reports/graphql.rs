@@ -2,12 +2,52 @@
 
 use async_graphql::{Context, ID, Object, SimpleObject, Upload};
 
-use super::{service, types::MedicalReport};
+use chrono::{DateTime, Utc};
+
+use super::{loaders::ReportsByUserId, service, types::MedicalReport};
 use crate::{
     context::{db, parse_id, services, viewer},
-    enums::ReportType,
+    enums::{AnalysisStatus, ReportType},
     error::AppError,
+    pagination::{Filter, Page, PageArgs, load_page},
 };
+
+/// The filters of a medical-report list (the caller's own, or a patient's).
+pub struct ReportFilters {
+    pub report_type: Option<ReportType>,
+    pub status: Option<AnalysisStatus>,
+    pub archived: Option<bool>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// `user_id`'s medical reports, newest upload first, narrowed by `filters`; batched with every
+/// other user's page of the request. Access is the caller's to check.
+pub async fn reports_page(
+    ctx: &Context<'_>,
+    user_id: i32,
+    filters: ReportFilters,
+    args: PageArgs,
+) -> Result<Page<MedicalReport>, AppError> {
+    let mut conditions = Vec::new();
+    if let Some(report_type) = filters.report_type {
+        conditions.push(Filter::equals("report_type", report_type.as_db()));
+    }
+    if let Some(status) = filters.status {
+        conditions.push(Filter::equals("analysis_status", status.as_db()));
+    }
+    if let Some(archived) = filters.archived {
+        conditions.push(Filter::is("is_archived", archived));
+    }
+    if let Some(from) = filters.from {
+        conditions.push(Filter::at_or_after("upload_date", from));
+    }
+    if let Some(to) = filters.to {
+        conditions.push(Filter::before("upload_date", to));
+    }
+    let args = args.with_filters(conditions);
+    load_page::<ReportsByUserId, _>(ctx, user_id, args, MedicalReport::try_from).await
+}
 
 #[derive(SimpleObject)]
 pub struct MedicalReportPayload {

@@ -1,6 +1,6 @@
 //! Removes stored files that no row refers to: a file whose upload died between the durable
-//! write and the row insert, or whose delete failed after the row was gone, and leftovers of
-//! interrupted writes. Only files older than a grace period are touched, so an upload in
+//! write and the row insert, or whose delete failed after the row was gone, export archives
+//! downloaded or expired, and leftovers of interrupted writes. Only files older than a grace period are touched, so an upload in
 //! flight (file written, row not yet committed) is never taken. Every replica may sweep;
 //! deleting twice is harmless.
 
@@ -27,6 +27,16 @@ pub async fn sweep(
 ) -> Result<Swept, BoxError> {
     // File times are wall-clock times, whatever clock the service runs on.
     let cutoff = Utc::now() - grace;
+    // Archives past their one download or their expiry are let go; the orphan pass below then
+    // deletes their files like any unreferenced file.
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "UPDATE data_exports SET file_path = NULL, \
+             status = CASE WHEN status = 'ready' THEN 'expired' ELSE status END \
+         WHERE file_path IS NOT NULL AND (status = 'downloaded' OR (status = 'ready' AND expires_at <= $1))",
+        [Utc::now().into()],
+    ))
+    .await?;
     let partial_writes = storage.remove_partial_writes(cutoff).await?;
     let old: Vec<String> = storage
         .list()
@@ -41,7 +51,8 @@ pub async fn sweep(
             .query_all_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "SELECT file_path AS key FROM medical_reports WHERE file_path = ANY($1) \
-                 UNION SELECT profile_image_url FROM users WHERE profile_image_url = ANY($1)",
+                 UNION SELECT profile_image_url FROM users WHERE profile_image_url = ANY($1) \
+                 UNION SELECT file_path FROM data_exports WHERE file_path = ANY($1)",
                 [batch.to_vec().into()],
             ))
             .await?

@@ -1,11 +1,12 @@
 //! GraphQL view of a medical report. The path on disk is never exposed.
 
-use async_graphql::{ID, Json, Object, SimpleObject};
+use async_graphql::{Context, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::medical_reports;
 
 use super::analysis::labs::{Flag, RangeSource};
 use crate::{
+    care_team::types::{CareTeamMember, load_user},
     enums::{AnalysisStatus, ReportType},
     error::AppError,
 };
@@ -40,7 +41,8 @@ impl MedicalReport {
     async fn title(&self) -> &str {
         self.row.title.as_deref().unwrap_or(&self.row.file_name)
     }
-    /// Where the owner downloads the file (`GET` with the bearer token; supports `Range`).
+    /// Where the file is downloaded (`GET` with the bearer token of the owner, or of a clinician
+    /// whose grant holds REPORTS; supports `Range`).
     async fn download_url(&self) -> String {
         format!("/files/reports/{}", self.row.id)
     }
@@ -92,9 +94,20 @@ impl MedicalReport {
     async fn ai_insights(&self) -> Option<&str> {
         self.row.ai_insights.as_deref()
     }
-    /// Notes written by a clinician.
+    /// Notes written by a clinician of the owner's care team.
     async fn doctor_notes(&self) -> Option<&str> {
         self.row.doctor_notes.as_deref()
+    }
+    /// Who last wrote the doctor notes (null when unknown or the account is gone).
+    async fn doctor_notes_by(&self, ctx: &Context<'_>) -> Result<Option<CareTeamMember>, AppError> {
+        match self.row.doctor_notes_author_id {
+            Some(id) => Ok(Some(CareTeamMember(load_user(ctx, id).await?))),
+            None => Ok(None),
+        }
+    }
+    /// When the doctor notes last changed.
+    async fn doctor_notes_updated_at(&self) -> Option<DateTime<Utc>> {
+        self.row.doctor_notes_updated_at.map(|at| at.to_utc())
     }
     async fn is_archived(&self) -> bool {
         self.row.is_archived

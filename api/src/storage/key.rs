@@ -9,15 +9,18 @@ use uuid::Uuid;
 pub enum KeyKind {
     Report,
     Avatar,
+    /// A user's data export archive (zip).
+    Export,
 }
 
 impl KeyKind {
-    pub const ALL: [KeyKind; 2] = [KeyKind::Report, KeyKind::Avatar];
+    pub const ALL: [KeyKind; 3] = [KeyKind::Report, KeyKind::Avatar, KeyKind::Export];
 
     pub fn prefix(self) -> &'static str {
         match self {
             Self::Report => "reports",
             Self::Avatar => "avatars",
+            Self::Export => "exports",
         }
     }
 }

@@ -8,16 +8,20 @@ use entity::users;
 
 use crate::{
     assessments::{
-        graphql::{AssessmentTrendPoint, trend_points},
-        loaders::AssessmentsByUserId,
+        graphql::{AssessmentFilters, AssessmentTrendPoint, assessments_page, trend_points},
         types::HealthAssessment,
     },
     auth::{loaders::SessionsByUserId, types::UserSession},
+    care_team::{loaders::GrantsByPatientId, types::CareTeamGrant},
     chat::{loaders::ChatSessionsByUserId, types::ChatSession},
-    enums::{AnalysisStatus, AssessmentType, Gender, ReportType, SessionType},
+    enums::{AnalysisStatus, AssessmentType, Gender, ReportType, Role, SessionType},
     error::AppError,
+    export::{ExportsByUserId, graphql::DataExport},
     pagination::{Filter, Page, PageArgs, load_page, load_rows},
-    reports::{loaders::ReportsByUserId, types::MedicalReport},
+    reports::{
+        graphql::{ReportFilters, reports_page},
+        types::MedicalReport,
+    },
     settings::{self, graphql::Setting, loaders::SettingsByUserId},
 };
 
@@ -59,6 +63,10 @@ impl User {
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
+    /// USER, or a staff role given by an admin.
+    async fn role(&self) -> Result<Role, AppError> {
+        Role::from_db(&self.0.role)
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at.to_utc()
     }
@@ -81,18 +89,18 @@ impl User {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<Page<HealthAssessment>, AppError> {
-        let mut filters = Vec::new();
-        if let Some(assessment_type) = assessment_type {
-            filters.push(Filter::equals("assessment_type", assessment_type.as_db()));
-        }
-        if let Some(from) = from {
-            filters.push(Filter::at_or_after("created_at", from));
-        }
-        if let Some(to) = to {
-            filters.push(Filter::before("created_at", to));
-        }
-        let args = PageArgs::parse(after, before, first, last)?.with_filters(filters);
-        load_page::<AssessmentsByUserId, _>(ctx, self.0.id, args, HealthAssessment::try_from).await
+        let filters = AssessmentFilters {
+            assessment_type,
+            from,
+            to,
+        };
+        assessments_page(
+            ctx,
+            self.0.id,
+            filters,
+            PageArgs::parse(after, before, first, last)?,
+        )
+        .await
     }
 
     /// One instrument's results in time order (oldest first), the series a chart needs;
@@ -124,24 +132,20 @@ impl User {
         first: Option<i32>,
         last: Option<i32>,
     ) -> Result<Page<MedicalReport>, AppError> {
-        let mut filters = Vec::new();
-        if let Some(report_type) = report_type {
-            filters.push(Filter::equals("report_type", report_type.as_db()));
-        }
-        if let Some(status) = status {
-            filters.push(Filter::equals("analysis_status", status.as_db()));
-        }
-        if let Some(archived) = archived {
-            filters.push(Filter::is("is_archived", archived));
-        }
-        if let Some(from) = from {
-            filters.push(Filter::at_or_after("upload_date", from));
-        }
-        if let Some(to) = to {
-            filters.push(Filter::before("upload_date", to));
-        }
-        let args = PageArgs::parse(after, before, first, last)?.with_filters(filters);
-        load_page::<ReportsByUserId, _>(ctx, self.0.id, args, MedicalReport::try_from).await
+        let filters = ReportFilters {
+            report_type,
+            status,
+            archived,
+            from,
+            to,
+        };
+        reports_page(
+            ctx,
+            self.0.id,
+            filters,
+            PageArgs::parse(after, before, first, last)?,
+        )
+        .await
     }
 
     /// Chat sessions with the assistant, most recently started first; optionally only active
@@ -181,6 +185,34 @@ impl User {
     ) -> Result<Page<UserSession>, AppError> {
         let args = PageArgs::parse(after, before, first, last)?;
         load_page::<SessionsByUserId, _>(ctx, self.0.id, args, |m| Ok(UserSession::new(m))).await
+    }
+
+    /// The access you gave clinicians, newest first, revoked and expired grants included.
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
+    async fn care_team_grants(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Page<CareTeamGrant>, AppError> {
+        let args = PageArgs::parse(after, before, first, last)?;
+        load_page::<GrantsByPatientId, _>(ctx, self.0.id, args, |g| Ok(CareTeamGrant(g))).await
+    }
+
+    /// The archives of your data you asked for (`exportMyData`), newest first.
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
+    async fn data_exports(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Page<DataExport>, AppError> {
+        let args = PageArgs::parse(after, before, first, last)?;
+        load_page::<ExportsByUserId, _>(ctx, self.0.id, args, |e| Ok(DataExport(e))).await
     }
 
     /// Every known setting with its effective value (stored or default), then the stored

@@ -1,0 +1,191 @@
+//! Admin resolvers: thin checks of the ADMIN role over `service`.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{
+    service::{self, Actor},
+    types::{Account, AllAuditEvents, AllUsers, AuditLogEntry},
+};
+use crate::{
+    context::{Viewer, client, db, parse_id, services, viewer_with_role},
+    enums::{AuditEventType, Role},
+    error::AppError,
+    pagination::{Filter, FilterValue, Page, PageArgs, load_root_page},
+};
+
+#[derive(SimpleObject)]
+pub struct AccountPayload {
+    pub account: Account,
+}
+
+fn actor(ctx: &Context<'_>, admin: &Viewer) -> Actor {
+    Actor {
+        user_id: Some(admin.user.id),
+        ip: client(ctx).ip,
+    }
+}
+
+#[derive(Default)]
+pub struct AdminQuery;
+
+#[Object]
+impl AdminQuery {
+    /// ADMIN only: accounts, newest first; `search` matches email or name, `role` and `active`
+    /// narrow the list. Shows account metadata only. Recorded in the audit log.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        role: Option<Role>,
+        active: Option<bool>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Page<Account>, AppError> {
+        let admin = viewer_with_role(ctx, Role::Admin)?;
+        let mut filters = Vec::new();
+        let search = search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if let Some(search) = search {
+            if search.chars().count() > 100 {
+                return Err(AppError::bad_input(
+                    "search",
+                    "search text may be at most 100 characters",
+                ));
+            }
+            filters.push(Filter::contains(
+                "t.email ILIKE {} OR t.first_name || ' ' || t.last_name ILIKE {}",
+                search,
+            ));
+        }
+        if let Some(role) = role {
+            filters.push(Filter::equals("role", role.as_db()));
+        }
+        if let Some(active) = active {
+            filters.push(Filter::is("is_active", active));
+        }
+        let args = PageArgs::parse(after, before, first, last)?.with_filters(filters);
+        let page = load_root_page::<AllUsers, _>(db(ctx), args, |row| Ok(Account(row))).await?;
+        // The search text itself may be an address: record that there was one, not what.
+        let used = json!({ "search": search.is_some(), "role": role.map(|r| r.as_db()),
+                           "active": active });
+        let now = services(ctx).clock.now();
+        let ip = client(ctx).ip;
+        service::record_read(
+            db(ctx),
+            admin.user.id,
+            AuditEventType::UsersListed,
+            used,
+            ip,
+            now,
+        )
+        .await?;
+        Ok(page)
+    }
+
+    /// ADMIN only: the audit log, newest first; `userId` matches the actor or the subject,
+    /// `from` inclusive, `to` exclusive. Recorded in the audit log.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::pagination::cost(first, last, child_complexity)")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        user_id: Option<ID>,
+        event_type: Option<AuditEventType>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> Result<Page<AuditLogEntry>, AppError> {
+        let admin = viewer_with_role(ctx, Role::Admin)?;
+        let user_id = user_id
+            .map(|id| {
+                id.parse::<i32>()
+                    .map_err(|_| AppError::bad_input("userId", "`userId` is not an account id"))
+            })
+            .transpose()?;
+        let mut filters = Vec::new();
+        if let Some(id) = user_id {
+            filters.push(Filter::condition(
+                "t.actor_user_id = {} OR t.subject_user_id = {}",
+                FilterValue::Int(id),
+            ));
+        }
+        if let Some(event_type) = event_type {
+            filters.push(Filter::equals("event_type", event_type.as_db()));
+        }
+        if let Some(from) = from {
+            filters.push(Filter::at_or_after("created_at", from));
+        }
+        if let Some(to) = to {
+            filters.push(Filter::before("created_at", to));
+        }
+        let args = PageArgs::parse(after, before, first, last)?.with_filters(filters);
+        let page = load_root_page::<AllAuditEvents, _>(db(ctx), args, |row| Ok(AuditLogEntry(row)))
+            .await?;
+        let used = json!({ "user_id": user_id, "event_type": event_type.map(|e| e.as_db()),
+                           "from": from, "to": to });
+        let now = services(ctx).clock.now();
+        let ip = client(ctx).ip;
+        service::record_read(
+            db(ctx),
+            admin.user.id,
+            AuditEventType::AuditLogRead,
+            used,
+            ip,
+            now,
+        )
+        .await?;
+        Ok(page)
+    }
+}
+
+#[derive(Default)]
+pub struct AdminMutation;
+
+#[Object]
+impl AdminMutation {
+    /// ADMIN only: deactivates an account; its sessions end at once and it cannot sign in.
+    /// Not your own (CONFLICT).
+    async fn deactivate_user(&self, ctx: &Context<'_>, id: ID) -> Result<AccountPayload, AppError> {
+        let admin = viewer_with_role(ctx, Role::Admin)?;
+        let now = services(ctx).clock.now();
+        let user =
+            service::set_active(db(ctx), actor(ctx, admin), parse_id(&id)?, false, now).await?;
+        Ok(AccountPayload {
+            account: Account(user),
+        })
+    }
+
+    /// ADMIN only: lets a deactivated account sign in again.
+    async fn reactivate_user(&self, ctx: &Context<'_>, id: ID) -> Result<AccountPayload, AppError> {
+        let admin = viewer_with_role(ctx, Role::Admin)?;
+        let now = services(ctx).clock.now();
+        let user =
+            service::set_active(db(ctx), actor(ctx, admin), parse_id(&id)?, true, now).await?;
+        Ok(AccountPayload {
+            account: Account(user),
+        })
+    }
+
+    /// ADMIN only: gives an account a role. Not your own (CONFLICT).
+    async fn set_user_role(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        role: Role,
+    ) -> Result<AccountPayload, AppError> {
+        let admin = viewer_with_role(ctx, Role::Admin)?;
+        let now = services(ctx).clock.now();
+        let user = service::set_role(db(ctx), actor(ctx, admin), parse_id(&id)?, role, now).await?;
+        Ok(AccountPayload {
+            account: Account(user),
+        })
+    }
+}

@@ -1,0 +1,114 @@
+//! What an admin sees: account metadata and the audit log, never health data.
+
+use async_graphql::{Context, ID, Json, Object, dataloader::DataLoader};
+use chrono::{DateTime, Utc};
+use entity::{audit_events, users};
+
+use crate::{
+    auth::loaders::SessionsByUserId,
+    enums::{AuditEventType, Role},
+    error::AppError,
+    pagination::{RootRelation, SortKey, count_children},
+    users::loaders::LastActiveByUserId,
+};
+
+/// Every account, newest first.
+pub struct AllUsers;
+
+impl RootRelation for AllUsers {
+    type Model = users::Model;
+    const TABLE: &'static str = "users";
+    const SORT: &'static str = "created_at";
+    const NEWEST_FIRST: bool = true;
+    fn sort_key(row: &users::Model) -> SortKey {
+        (row.created_at.to_utc(), i64::from(row.id))
+    }
+}
+
+/// The whole audit log, newest first.
+pub struct AllAuditEvents;
+
+impl RootRelation for AllAuditEvents {
+    type Model = audit_events::Model;
+    const TABLE: &'static str = "audit_events";
+    const SORT: &'static str = "created_at";
+    const NEWEST_FIRST: bool = true;
+    fn sort_key(row: &audit_events::Model) -> SortKey {
+        (row.created_at.to_utc(), row.id)
+    }
+}
+
+/// An account as staff see it: who, which role, whether active, how it is used.
+pub struct Account(pub users::Model);
+
+#[Object]
+impl Account {
+    async fn id(&self) -> ID {
+        ID::from(self.0.id.to_string())
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn first_name(&self) -> &str {
+        &self.0.first_name
+    }
+    async fn last_name(&self) -> &str {
+        &self.0.last_name
+    }
+    async fn role(&self) -> Result<Role, AppError> {
+        Role::from_db(&self.0.role)
+    }
+    /// False once deactivated: the account cannot sign in.
+    async fn is_active(&self) -> bool {
+        self.0.is_active
+    }
+    async fn is_verified(&self) -> bool {
+        self.0.is_verified
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at.to_utc()
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at.to_utc()
+    }
+    /// The latest activity on any device.
+    async fn last_active_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>, AppError> {
+        let loader = ctx.data_unchecked::<DataLoader<LastActiveByUserId>>();
+        Ok(loader.load_one(self.0.id).await?)
+    }
+    /// Devices signed in now.
+    async fn active_session_count(&self, ctx: &Context<'_>) -> Result<i64, AppError> {
+        count_children::<SessionsByUserId>(ctx, self.0.id).await
+    }
+}
+
+/// One entry of the audit log. `details` never holds a secret or health data.
+pub struct AuditLogEntry(pub audit_events::Model);
+
+#[Object(name = "AuditEvent")]
+impl AuditLogEntry {
+    async fn id(&self) -> ID {
+        ID::from(self.0.id.to_string())
+    }
+    async fn event_type(&self) -> Result<AuditEventType, AppError> {
+        AuditEventType::from_db(&self.0.event_type)
+    }
+    /// The account that acted (null: the command line, or an account since deleted).
+    async fn actor_id(&self) -> Option<ID> {
+        self.0.actor_user_id.map(|id| ID::from(id.to_string()))
+    }
+    /// The account acted upon.
+    async fn subject_id(&self) -> Option<ID> {
+        self.0.subject_user_id.map(|id| ID::from(id.to_string()))
+    }
+    async fn ip_address(&self) -> Option<String> {
+        self.0.ip_address.map(|ip| ip.ip().to_string())
+    }
+    /// What happened, as recorded (ids, field names, counts).
+    async fn details(&self) -> Json<serde_json::Value> {
+        Json(self.0.details.clone())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at.to_utc()
+    }
+}

@@ -1,0 +1,74 @@
+//! `exportMyData` and the `DataExport` type (listed in `me.dataExports`).
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::data_exports;
+
+use super::service;
+use crate::{
+    context::{client, db, services, viewer},
+    enums::DataExportStatus,
+    error::AppError,
+};
+
+/// An archive of everything you have here, built in the background.
+pub struct DataExport(pub data_exports::Model);
+
+#[Object]
+impl DataExport {
+    async fn id(&self) -> ID {
+        ID::from(self.0.id.to_string())
+    }
+    async fn status(&self, ctx: &Context<'_>) -> Result<DataExportStatus, AppError> {
+        service::status(&self.0, services(ctx).clock.now())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at.to_utc()
+    }
+    /// When the archive was built (or building failed).
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at.map(|at| at.to_utc())
+    }
+    /// Until when the archive can be downloaded.
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at.map(|at| at.to_utc())
+    }
+    /// Size of the archive in bytes.
+    async fn size_bytes(&self) -> Option<i64> {
+        self.0.file_size
+    }
+    /// Why building the archive FAILED.
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+    /// Where the archive is downloaded, once, with your bearer token (`GET`, a zip); null
+    /// unless READY.
+    async fn download_url(&self, ctx: &Context<'_>) -> Result<Option<String>, AppError> {
+        let ready = service::status(&self.0, services(ctx).clock.now())? == DataExportStatus::Ready;
+        Ok(ready.then(|| format!("/files/exports/{}", self.0.id)))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct DataExportPayload {
+    pub export: DataExport,
+}
+
+#[derive(Default)]
+pub struct ExportMutation;
+
+#[Object]
+impl ExportMutation {
+    /// Prepares a zip of everything you have here: profile, assessments, reports with their
+    /// files, chat, settings, sessions, care-team grants and your audit log (docs/export.md).
+    /// It is built in the background: follow `me.dataExports` until READY, then download it
+    /// once from `downloadUrl` before `expiresAt`. One at a time (CONFLICT), a few a day.
+    async fn export_my_data(&self, ctx: &Context<'_>) -> Result<DataExportPayload, AppError> {
+        let viewer = viewer(ctx)?;
+        let now = services(ctx).clock.now();
+        let row = service::request_export(db(ctx), viewer.user.id, client(ctx).ip, now).await?;
+        Ok(DataExportPayload {
+            export: DataExport(row),
+        })
+    }
+}

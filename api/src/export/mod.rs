@@ -1,0 +1,14 @@
+//! "Your data, yours to take": `exportMyData` queues a job that builds a zip of everything the
+//! user has here (documented JSON plus the original files); the owner downloads it once,
+//! with their bearer token, before the link expires. Layout: docs/export.md.
+
+pub mod archive;
+pub mod graphql;
+pub mod job;
+pub mod service;
+
+crate::child_relation! {
+    /// A user's exports, newest first.
+    ExportsByUserId: data_exports.user_id, sorted by created_at,
+    newest_first: true, condition: None,
+}
