@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `export-schema`, `users set-role`.
+//! The command line: `serve` (the default), `migrate`, `export-schema`, `users set-role`,
+//! `seed`.
 
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
@@ -37,6 +38,18 @@ pub enum Command {
     Users {
         #[command(subcommand)]
         action: UsersAction,
+    },
+    /// Fill the database with realistic, deterministic test data (docs/seed.md).
+    Seed {
+        /// How many users to create (with their assessments, reports, chats, ...).
+        #[arg(long)]
+        users: i32,
+        /// The random seed: the same seed gives the same rows.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Delete everything in the database first (otherwise a non-empty one is refused).
+        #[arg(long)]
+        replace: bool,
     },
 }
 
@@ -103,6 +116,32 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 admin::service::set_role(&conn, Actor::COMMAND_LINE, user.id, role, now).await?;
             conn.close().await?;
             println!("{} is now {}", user.email, user.role);
+        }
+        Command::Seed {
+            users,
+            seed,
+            replace,
+        } => {
+            let url = &cli.settings.database_url;
+            db::ensure_database_exists(url).await?;
+            db::migrate_up(url).await?;
+            let conn = db::connect(&cli.settings, 2).await?;
+            let options = crate::seed::SeedOptions {
+                users,
+                seed,
+                replace,
+            };
+            let seeded = crate::seed::seed(&conn, options, true).await?;
+            conn.close().await?;
+            println!("seeded in {:.1} s:", seeded.seconds);
+            for (table, rows) in seeded.rows {
+                println!("  {table:<20} {rows:>10}");
+            }
+            println!(
+                "every account's password is {:?}; user1@{} is an admin",
+                crate::seed::SEED_PASSWORD,
+                crate::seed::generate::EMAIL_DOMAIN
+            );
         }
     }
     Ok(())

@@ -28,6 +28,7 @@ pub mod persisted;
 pub mod rate_limit;
 pub mod reports;
 pub mod schema;
+pub mod seed;
 pub mod services;
 pub mod settings;
 pub mod startup;

@@ -14,5 +14,6 @@ mod graphql_http;
 mod probes;
 mod reports;
 mod schema_file;
+mod seed;
 mod settings;
 mod viewer;

@@ -39,6 +39,15 @@ pub fn hash_blocking(password: &str) -> Result<String, AppError> {
     Ok(hash.to_string())
 }
 
+/// The PHC string of `password` under a given salt (16 bytes or more). Only for seed data,
+/// which must come out the same on every run; real accounts get a random salt (`hash`).
+pub fn hash_with_salt(password: &str, salt: &[u8]) -> Result<String, AppError> {
+    let hash = hasher()?
+        .hash_password_with_salt(password.as_bytes(), salt)
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    Ok(hash.to_string())
+}
+
 /// Whether `password` matches `phc`. A malformed stored hash is an internal error, not a match.
 pub async fn verify(password: &str, phc: &str) -> Result<bool, AppError> {
     let (password, phc) = (password.to_owned(), phc.to_owned());
