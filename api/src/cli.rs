@@ -149,12 +149,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 
 async fn migrate(settings: &Settings, action: MigrateAction) -> Result<(), CliError> {
     if let MigrateAction::Up = action {
-        db::ensure_database_exists(&settings.database_url).await?;
-        db::migrate_up(&settings.database_url).await?;
+        db::ensure_database_exists(settings.direct_database_url()).await?;
+        db::migrate_up(settings.direct_database_url()).await?;
         println!("migrations applied");
         return Ok(());
     }
-    let conn = db::connect_single(&settings.database_url).await?;
+    let conn = db::connect_single(settings.direct_database_url()).await?;
     match action {
         MigrateAction::Up => unreachable!("handled above"),
         MigrateAction::Down { steps, all } => {

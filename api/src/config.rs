@@ -21,6 +21,38 @@ pub struct Settings {
     #[arg(long, env = "PORT", default_value_t = 8080, global = true)]
     pub port: u16,
 
+    /// A read replica: queries of signed-out callers and of users who have not written lately
+    /// are served from it; mutations, sign-in checks and staff requests use the primary
+    /// (docs/scaling.md). Unset: everything uses DATABASE_URL.
+    #[arg(long, env = "DATABASE_READ_URL", global = true)]
+    pub database_read_url: Option<String>,
+
+    /// After a mutation, a session reads from the primary for this many seconds, so it sees its
+    /// own writes however far the replica lags.
+    #[arg(
+        long,
+        env = "READ_AFTER_WRITE_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub read_after_write_secs: u64,
+
+    /// A direct connection (not through a transaction pooler such as PgBouncer) for what needs
+    /// a session of its own: migrations (an advisory lock) and LISTEN. Unset: DATABASE_URL.
+    #[arg(long, env = "DATABASE_DIRECT_URL", global = true)]
+    pub database_direct_url: Option<String>,
+
+    /// Milliseconds a DataLoader collects keys before its one statement runs. Longer windows
+    /// keep the statement count of a large nested page constant on a slow or busy machine;
+    /// each nesting level of a query waits this long once (docs/benchmarks.md).
+    #[arg(
+        long,
+        env = "GRAPHQL_BATCH_WINDOW_MS",
+        default_value_t = 2,
+        global = true
+    )]
+    pub graphql_batch_window_ms: u64,
+
     /// Maximum number of pooled database connections.
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 10, global = true)]
     pub db_pool_size: u32,
@@ -303,6 +335,12 @@ impl Settings {
     pub fn for_database(database_url: impl Into<String>) -> Self {
         Self {
             database_url: database_url.into(),
+            database_read_url: None,
+            read_after_write_secs: 10,
+            database_direct_url: None,
+            // Debug builds resolve a page of 50 nested objects in more than the production
+            // default; the statement-count tests need every key in one batch.
+            graphql_batch_window_ms: 5,
             host: "127.0.0.1".into(),
             port: 0,
             db_pool_size: 5,
@@ -359,6 +397,13 @@ impl Settings {
             storage_orphan_grace_secs: 3600,
             log_format: LogFormat::Text,
         }
+    }
+
+    /// Where migrations and LISTEN connect: a session, never a transaction pooler.
+    pub fn direct_database_url(&self) -> &str {
+        self.database_direct_url
+            .as_deref()
+            .unwrap_or(&self.database_url)
     }
 
     pub fn storage_root(&self) -> PathBuf {

@@ -12,8 +12,8 @@ use std::{
 };
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 const MAX_OPERATIONS: usize = 200;
@@ -26,6 +26,7 @@ pub struct Metrics {
     pool: IntGaugeVec,
     jobs: IntGaugeVec,
     subscribers: IntGauge,
+    statements: IntCounter,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -62,12 +63,17 @@ impl Metrics {
             &["status"],
         )?;
         let subscribers = IntGauge::new("chat_subscribers", "Open chatEvents subscriptions")?;
+        let statements = IntCounter::new(
+            "db_statements_total",
+            "SQL statements sent on the request pool (requests, jobs and sweeps)",
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(errors.clone()))?;
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
         registry.register(Box::new(subscribers.clone()))?;
+        registry.register(Box::new(statements.clone()))?;
         Ok(Self {
             registry,
             requests,
@@ -76,6 +82,7 @@ impl Metrics {
             pool,
             jobs,
             subscribers,
+            statements,
             operations: Mutex::new(HashSet::new()),
         })
     }
@@ -119,7 +126,11 @@ impl Metrics {
         pool: (u32, usize),
         jobs: (i64, i64),
         subscribers: usize,
+        statements: u64,
     ) -> Result<String, prometheus::Error> {
+        // The pool counts statements itself; the counter catches up to its reading.
+        self.statements
+            .inc_by(statements.saturating_sub(self.statements.get()));
         let (size, idle) = pool;
         let idle = i64::try_from(idle).unwrap_or(i64::MAX);
         self.pool.with_label_values(&["open"]).set(i64::from(size));

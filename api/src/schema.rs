@@ -1,5 +1,7 @@
 //! The GraphQL schema: one query object per domain area, merged.
 
+use std::time::Duration;
+
 use async_graphql::{
     MergedObject, MergedSubscription, Request, Schema, SchemaBuilder,
     dataloader::DataLoader,
@@ -28,7 +30,7 @@ use crate::{
         loaders::{ChatSessionsByUserId, MessagesBySessionId},
     },
     config::Settings,
-    context::{ClientInfo, MaybeViewer},
+    context::{ClientInfo, MaybeViewer, PrimaryDb},
     export::{ExportsByUserId, graphql::ExportMutation},
     operation_limits::OperationLimits,
     pagination::{CountLoader, PageLoader},
@@ -94,6 +96,7 @@ pub fn build(
     settings: &Settings,
 ) -> ApiSchema {
     let mut schema = builder()
+        .data(PrimaryDb(db.clone()))
         .data(db)
         .data(services)
         .data(events)
@@ -134,48 +137,51 @@ pub fn prepare_request(
     now: DateTime<Utc>,
     viewer: MaybeViewer,
     client: ClientInfo,
+    batch_window: Duration,
 ) -> Request {
-    let pages = PageLoaderFactory {
+    let loaders = Loaders {
         db: db.clone(),
         now,
+        batch_window,
     };
     request
+        // The request's own connection (primary or replica) over the schema's primary.
+        .data(db.clone())
         .data(viewer)
         .data(client)
-        .data(pages.make::<AssessmentsByUserId>())
-        .data(pages.make::<ReportsByUserId>())
-        .data(pages.make::<ChatSessionsByUserId>())
-        .data(pages.make::<MessagesBySessionId>())
-        .data(pages.make::<SessionsByUserId>())
-        .data(pages.make::<SettingsByUserId>())
-        .data(pages.make::<GrantsByPatientId>())
-        .data(pages.make::<LiveGrantsByClinicianId>())
-        .data(pages.make::<ExportsByUserId>())
-        .data(loader(UsersById::new(db.clone())))
-        .data(loader(LastActiveByUserId::new(db.clone())))
-        .data(loader(CountLoader::new(db.clone(), now)))
-        .data(loader(TrendLoader::new(db.clone())))
+        .data(loaders.page::<AssessmentsByUserId>())
+        .data(loaders.page::<ReportsByUserId>())
+        .data(loaders.page::<ChatSessionsByUserId>())
+        .data(loaders.page::<MessagesBySessionId>())
+        .data(loaders.page::<SessionsByUserId>())
+        .data(loaders.page::<SettingsByUserId>())
+        .data(loaders.page::<GrantsByPatientId>())
+        .data(loaders.page::<LiveGrantsByClinicianId>())
+        .data(loaders.page::<ExportsByUserId>())
+        .data(loaders.make(UsersById::new(db.clone())))
+        .data(loaders.make(LastActiveByUserId::new(db.clone())))
+        .data(loaders.make(CountLoader::new(db.clone(), now)))
+        .data(loaders.make(TrendLoader::new(db.clone())))
 }
 
-/// How long a loader collects keys before its statement runs. The window opens when the
-/// request first yields, and resolving a list of more than 30 objects yields part-way (its
-/// futures run under a cooperative budget); async-graphql's 1 ms default then closes before
-/// the rest of the list has asked, and a page of 50 patients cost an extra statement per
-/// relation. 5 ms covers a page of 100 in a debug build; it is the price of a constant
-/// statement count, paid once per nesting level.
-const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(5);
-
-fn loader<T: Send + Sync + 'static>(inner: T) -> DataLoader<T> {
-    DataLoader::new(inner, tokio::spawn).delay(BATCH_WINDOW)
-}
-
-struct PageLoaderFactory {
+/// Builds one request's loaders. `batch_window` (GRAPHQL_BATCH_WINDOW_MS) is how long a loader
+/// collects keys before its statement runs. The window opens when the request first yields,
+/// and resolving a list of more than 30 objects yields part-way (its futures run under a
+/// cooperative budget); if the window closes before the rest of the list has asked, the
+/// relation costs a second statement. async-graphql's 1 ms default was too short for a page
+/// of 50 patients in a debug build.
+struct Loaders {
     db: DatabaseConnection,
     now: DateTime<Utc>,
+    batch_window: Duration,
 }
 
-impl PageLoaderFactory {
-    fn make<R: crate::pagination::ChildRelation>(&self) -> DataLoader<PageLoader<R>> {
-        loader(PageLoader::<R>::new(self.db.clone(), self.now))
+impl Loaders {
+    fn make<T: Send + Sync + 'static>(&self, inner: T) -> DataLoader<T> {
+        DataLoader::new(inner, tokio::spawn).delay(self.batch_window)
+    }
+
+    fn page<R: crate::pagination::ChildRelation>(&self) -> DataLoader<PageLoader<R>> {
+        self.make(PageLoader::<R>::new(self.db.clone(), self.now))
     }
 }

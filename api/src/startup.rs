@@ -11,7 +11,9 @@ use crate::{
     chat::events::EventHub,
     clock::SharedClock,
     config::Settings,
+    context::MaybeViewer,
     db::{self, DbStats},
+    enums::Role,
     error::BoxError,
     http::{files, graphql, health, metrics, request_id::request_id, security, ws},
     jobs::{JobRunner, RunnerConfig},
@@ -25,7 +27,11 @@ use crate::{
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
+    /// The primary: every write, and every read that must see the latest state.
     pub db: DatabaseConnection,
+    /// The read replica (`DATABASE_READ_URL`), when there is one.
+    pub read_db: Option<DatabaseConnection>,
+    pub read_db_stats: Arc<DbStats>,
     pub schema: ApiSchema,
     pub settings: Arc<Settings>,
     pub services: SharedServices,
@@ -34,6 +40,46 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The persisted-operation allow-list, when `PERSISTED_QUERIES_FILE` is set.
     pub allow_list: Option<Arc<AllowList>>,
+}
+
+impl AppState {
+    /// How long a request's DataLoaders collect keys (GRAPHQL_BATCH_WINDOW_MS).
+    pub fn batch_window(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.settings.graphql_batch_window_ms)
+    }
+
+    /// The database a GraphQL request reads from. The replica serves queries, except for
+    /// sessions that wrote within `READ_AFTER_WRITE_SECS` (they read their own writes) and for
+    /// clinicians and admins (access to other people's data must see a revocation at once).
+    pub fn database_for(
+        &self,
+        viewer: &MaybeViewer,
+        writes: bool,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> &DatabaseConnection {
+        let Some(replica) = &self.read_db else {
+            return &self.db;
+        };
+        if writes {
+            return &self.db;
+        }
+        let Some(viewer) = &viewer.0 else {
+            return replica;
+        };
+        let window = chrono::Duration::seconds(
+            i64::try_from(self.settings.read_after_write_secs).unwrap_or(i64::MAX),
+        );
+        let staff = viewer.user.role != Role::User.as_db();
+        let wrote_lately = viewer
+            .session
+            .last_write_at
+            .is_some_and(|at| now.signed_duration_since(at.to_utc()) < window);
+        if staff || wrote_lately {
+            &self.db
+        } else {
+            replica
+        }
+    }
 }
 
 /// How long in-flight requests may take to finish after a shutdown signal.
@@ -59,18 +105,30 @@ impl Application {
         clock: Option<SharedClock>,
     ) -> Result<Self, BoxError> {
         if !settings.skip_migrations {
-            db::ensure_database_exists(&settings.database_url).await?;
-            db::migrate_up(&settings.database_url).await?;
+            db::ensure_database_exists(settings.direct_database_url()).await?;
+            db::migrate_up(settings.direct_database_url()).await?;
         }
         let db_stats = Arc::new(DbStats::default());
         let db = db::counted(
             db::connect(&settings, settings.db_pool_size).await?,
             db_stats.clone(),
         );
+        let read_db_stats = Arc::new(DbStats::default());
+        let read_db = match &settings.database_read_url {
+            Some(url) => {
+                let replica = Settings {
+                    database_url: url.clone(),
+                    ..settings.clone()
+                };
+                let pool = db::connect(&replica, settings.db_pool_size).await?;
+                Some(db::counted(pool, read_db_stats.clone()))
+            }
+            None => None,
+        };
         let services: SharedServices = Arc::new(AppServices::from_settings(&settings, clock)?);
         let (stop_jobs, stopped) = watch::channel(false);
         let (events, event_listener) =
-            EventHub::start(&settings.database_url, stopped.clone()).await?;
+            EventHub::start(settings.direct_database_url(), stopped.clone()).await?;
         let schema = schema::build(db.clone(), services.clone(), events.clone(), &settings);
         let allow_list = match &settings.persisted_queries_file {
             Some(path) => {
@@ -84,6 +142,8 @@ impl Application {
         let address = listener.local_addr()?;
         let state = AppState {
             db,
+            read_db,
+            read_db_stats,
             schema,
             settings: Arc::new(settings),
             services,

@@ -33,6 +33,7 @@ mod m20261127_000003_create_jobs;
 mod m20261127_000004_report_files;
 mod m20261127_000005_chat_replies;
 mod m20261127_000006_care_team_and_export;
+mod m20261127_000007_session_last_write;
 
 /// The text of this crate's sources (this file and every migration), compiled in. Tests name
 /// their template database after a hash of it, so the template is rebuilt exactly when what
@@ -45,6 +46,7 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261127_000004_report_files.rs"),
     include_str!("m20261127_000005_chat_replies.rs"),
     include_str!("m20261127_000006_care_team_and_export.rs"),
+    include_str!("m20261127_000007_session_last_write.rs"),
 ];
 
 pub struct Migrator;
@@ -59,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_report_files::Migration),
             Box::new(m20261127_000005_chat_replies::Migration),
             Box::new(m20261127_000006_care_team_and_export::Migration),
+            Box::new(m20261127_000007_session_last_write::Migration),
         ]
     }
 }

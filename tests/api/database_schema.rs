@@ -155,7 +155,14 @@ const ERD: &[(&str, &[Column])] = &[
 
 /// What later migrations added (docs/schema.md lists each with its reason).
 const ADDITIONS: &[(&str, &[Column])] = &[
-    ("user_sessions", &[("idle_timeout_seconds", "int4", false)]),
+    (
+        "user_sessions",
+        &[
+            ("idle_timeout_seconds", "int4", false),
+            // Migration 7: read-your-writes with a read replica.
+            ("last_write_at", "timestamptz", true),
+        ],
+    ),
     (
         "audit_events",
         &[

@@ -12,6 +12,7 @@ mod database_schema;
 mod export;
 mod graphql_http;
 mod probes;
+mod replica;
 mod reports;
 mod schema_file;
 mod seed;

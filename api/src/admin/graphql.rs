@@ -9,7 +9,7 @@ use super::{
     types::{Account, AllAuditEvents, AllUsers, AuditLogEntry},
 };
 use crate::{
-    context::{Viewer, client, db, parse_id, services, viewer_with_role},
+    context::{Viewer, client, db, parse_id, primary, services, viewer_with_role},
     enums::{AuditEventType, Role},
     error::AppError,
     pagination::{Filter, FilterValue, Page, PageArgs, load_root_page},
@@ -76,7 +76,7 @@ impl AdminQuery {
         let now = services(ctx).clock.now();
         let ip = client(ctx).ip;
         service::record_read(
-            db(ctx),
+            primary(ctx),
             admin.user.id,
             AuditEventType::UsersListed,
             used,
@@ -134,7 +134,7 @@ impl AdminQuery {
         let now = services(ctx).clock.now();
         let ip = client(ctx).ip;
         service::record_read(
-            db(ctx),
+            primary(ctx),
             admin.user.id,
             AuditEventType::AuditLogRead,
             used,

@@ -1,6 +1,13 @@
 //! Passwords: argon2id at the OWASP cost (m = 19456 KiB, t = 2, p = 1) in PHC strings,
 //! length 8 to 128, and no easily guessed ones (zxcvbn, with the person's own name and email
-//! as extra dictionary words). Hashing runs on the blocking pool: it takes tens of ms of CPU.
+//! as extra dictionary words). Hashing runs on the blocking pool: it takes tens of ms of CPU and
+//! 19 MiB of memory, so at most one hash per CPU core runs at a time (`HASHING`); more would
+//! only share the same cores while holding more memory (a sign-in flood measured 9 GB of RSS
+//! and a third of the throughput without the bound; docs/benchmarks.md).
+
+use std::sync::OnceLock;
+
+use tokio::sync::Semaphore;
 
 use argon2::{
     Algorithm, Argon2, Params, Version,
@@ -24,12 +31,28 @@ fn hasher() -> Result<Argon2<'static>, AppError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
+/// One permit per CPU core: hashes beyond that wait their turn instead of piling up threads.
+fn hashing() -> &'static Semaphore {
+    static HASHING: OnceLock<Semaphore> = OnceLock::new();
+    HASHING.get_or_init(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(1, std::num::NonZero::get))
+    })
+}
+
+/// Runs `work` on the blocking pool once a hashing permit is free.
+async fn bounded<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let _permit = hashing().acquire().await.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(AppError::internal)?
+}
+
 /// The PHC string of `password` under a fresh random salt.
 pub async fn hash(password: &str) -> Result<String, AppError> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(AppError::internal)?
+    bounded(move || hash_blocking(&password)).await
 }
 
 pub fn hash_blocking(password: &str) -> Result<String, AppError> {
@@ -51,14 +74,13 @@ pub fn hash_with_salt(password: &str, salt: &[u8]) -> Result<String, AppError> {
 /// Whether `password` matches `phc`. A malformed stored hash is an internal error, not a match.
 pub async fn verify(password: &str, phc: &str) -> Result<bool, AppError> {
     let (password, phc) = (password.to_owned(), phc.to_owned());
-    tokio::task::spawn_blocking(move || {
+    bounded(move || {
         let parsed = PasswordHash::new(&phc).map_err(|e| AppError::internal(e.to_string()))?;
         Ok(hasher()?
             .verify_password(password.as_bytes(), &parsed)
             .is_ok())
     })
     .await
-    .map_err(AppError::internal)?
 }
 
 /// Refuses passwords that are too short, too long or easily guessed; `personal` holds the

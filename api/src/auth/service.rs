@@ -65,11 +65,14 @@ pub fn live_at(now: DateTime<Utc>) -> impl IntoCondition {
         ))
 }
 
-/// The caller behind `token`: a live session of an active user; else `None`.
+/// The caller behind `token`: a live session of an active user; else `None`. With
+/// `records_write`, the session's `last_write_at` moves to `now` (a mutation, when a read
+/// replica is in use: the session then reads from the primary for a while).
 pub async fn resolve_token(
     conn: &impl ConnectionTrait,
     token: &str,
     now: DateTime<Utc>,
+    records_write: bool,
 ) -> Result<Option<Viewer>, DbErr> {
     let found = user_sessions::Entity::find()
         .filter(user_sessions::Column::SessionToken.eq(token::hash(token)))
@@ -81,9 +84,14 @@ pub async fn resolve_token(
     let Some((mut session, Some(user))) = found else {
         return Ok(None);
     };
-    if now.signed_duration_since(session.last_activity) >= ACTIVITY_RESOLUTION {
-        user_sessions::Entity::update_many()
-            .col_expr(user_sessions::Column::LastActivity, Expr::value(now))
+    if records_write || now.signed_duration_since(session.last_activity) >= ACTIVITY_RESOLUTION {
+        let mut update = user_sessions::Entity::update_many()
+            .col_expr(user_sessions::Column::LastActivity, Expr::value(now));
+        if records_write {
+            update = update.col_expr(user_sessions::Column::LastWriteAt, Expr::value(Some(now)));
+            session.last_write_at = Some(now.into());
+        }
+        update
             .filter(user_sessions::Column::Id.eq(session.id))
             .exec(conn)
             .await?;

@@ -12,7 +12,7 @@ use super::{
     types::{CareTeamGrant, CareTeamMember, Patient, load_user},
 };
 use crate::{
-    context::{client, db, parse_id, services, viewer, viewer_with_role},
+    context::{client, db, parse_id, primary, services, viewer, viewer_with_role},
     enums::{CareTeamScope, Role},
     error::AppError,
     pagination::{Filter, Page, PageArgs, load_page},
@@ -103,7 +103,8 @@ impl CareTeamQuery {
                 })
                 .collect();
             let now = services(ctx).clock.now();
-            service::record_reads(db(ctx), clinician.user.id, reads, client(ctx).ip, now).await?;
+            service::record_reads(primary(ctx), clinician.user.id, reads, client(ctx).ip, now)
+                .await?;
         }
         Ok(page)
     }
@@ -117,7 +118,7 @@ impl CareTeamQuery {
             .await?
             .ok_or(AppError::NotFound)?;
         let reads = vec![(grant.patient_id, fields_read(&ctx.look_ahead(), &grant))];
-        service::record_reads(db(ctx), clinician.user.id, reads, client(ctx).ip, now).await?;
+        service::record_reads(primary(ctx), clinician.user.id, reads, client(ctx).ip, now).await?;
         let user = users_by_id(db(ctx), &[grant.patient_id])
             .await?
             .remove(&grant.patient_id);

@@ -196,7 +196,7 @@ async fn clinician_may_download(
 
 /// The signed-in caller; none without a valid bearer token.
 async fn caller(req: &HttpRequest, state: &AppState) -> Option<users::Model> {
-    match viewer(req, state).await {
+    match viewer(req, state, false).await {
         Ok(viewer) => viewer.0.map(|v| v.user),
         Err(err) => {
             tracing::error!(error = %error_chain(&err), "could not resolve the bearer token");

@@ -249,7 +249,12 @@ pub(super) async fn execute(
     kind: ResponseKind,
     request: Request,
 ) -> HttpResponse {
-    let viewer = match viewer(req, state).await {
+    // Only worth knowing with a replica: which database serves the request, and whether the
+    // session has written lately. A request by hash alone (APQ) may be anything: a write.
+    let writes = state.read_db.is_some()
+        && (request.query.trim().is_empty()
+            || is_write_operation(&request.query, request.operation_name.as_deref()));
+    let viewer = match viewer(req, state, writes).await {
         Ok(viewer) => viewer,
         Err(err) => {
             tracing::error!(error = %error::error_chain(&err), "could not resolve the bearer token");
@@ -269,12 +274,14 @@ pub(super) async fn execute(
         None => request,
     };
     let now = state.services.clock.now();
+    let db = state.database_for(&viewer, writes, now);
     let request = schema::prepare_request(
         request,
-        &state.db,
+        db,
         now,
         viewer,
         client_info(req, &state.settings.trusted_proxies),
+        state.batch_window(),
     );
     let limit = std::time::Duration::from_secs(state.settings.graphql_timeout_secs);
     let operation = request.operation_name.clone();
@@ -326,6 +333,7 @@ pub(super) async fn execute(
 pub(super) async fn viewer(
     req: &HttpRequest,
     state: &AppState,
+    records_write: bool,
 ) -> Result<MaybeViewer, sea_orm::DbErr> {
     let token = req
         .headers()
@@ -334,7 +342,7 @@ pub(super) async fn viewer(
         .and_then(token::from_authorization);
     match token {
         Some(token) => Ok(MaybeViewer(
-            resolve_token(&state.db, token, state.services.clock.now()).await?,
+            resolve_token(&state.db, token, state.services.clock.now(), records_write).await?,
         )),
         None => Ok(MaybeViewer(None)),
     }

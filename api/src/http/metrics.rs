@@ -44,6 +44,7 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         (pool.size(), pool.num_idle()),
         jobs,
         state.events.subscribers(),
+        state.db_stats.statements(),
     ) {
         Ok(text) => HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4; charset=utf-8")

@@ -254,7 +254,7 @@ impl Connection {
             return Err(Closing(4403, "Forbidden".into()));
         };
         let now = self.state.services.clock.now();
-        match resolve_token(&self.state.db, token, now).await {
+        match resolve_token(&self.state.db, token, now, false).await {
             Ok(Some(viewer)) => {
                 self.viewer = Some(MaybeViewer(Some(viewer)));
                 self.token = Some(token.to_owned());
@@ -273,7 +273,7 @@ impl Connection {
             return Ok(());
         };
         let now = self.state.services.clock.now();
-        match resolve_token(&self.state.db, token, now).await {
+        match resolve_token(&self.state.db, token, now, false).await {
             Ok(Some(viewer)) => {
                 self.viewer = Some(MaybeViewer(Some(viewer)));
                 Ok(())
@@ -337,8 +337,14 @@ impl Connection {
             None => request,
         };
         let now = self.state.services.clock.now();
-        let request =
-            schema::prepare_request(request, &self.state.db, now, viewer, self.client.clone());
+        let request = schema::prepare_request(
+            request,
+            &self.state.db,
+            now,
+            viewer,
+            self.client.clone(),
+            self.state.batch_window(),
+        );
         let schema = self.state.schema.clone();
         let out = out.clone();
         let task_id = id.clone();
