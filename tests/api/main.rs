@@ -11,6 +11,7 @@ mod chat;
 mod database_schema;
 mod export;
 mod graphql_http;
+mod pgbouncer;
 mod probes;
 mod replica;
 mod reports;
