@@ -770,3 +770,63 @@ async fn with_an_allow_list_only_persisted_operations_run() {
     assert!(api::startup::Application::build(settings).await.is_err());
     std::fs::remove_file(file).unwrap();
 }
+
+#[tokio::test]
+async fn every_limit_holds_at_its_bound_and_refuses_one_past_it() {
+    let app = spawn_app_with(|s| {
+        s.graphql_body_limit = 2000;
+        s.graphql_depth_limit = 5;
+        s.graphql_complexity_limit = 31;
+        s.graphql_max_aliases = 4;
+        s.graphql_max_root_fields = 2;
+    })
+    .await;
+    let user = app.create_user("bounds@example.com").await;
+    let token = app.sign_in(&user).await;
+    let run = |query: &'static str| app.graphql_as(Some(&token), query, json!({}));
+    let refused = |response: &GqlResponse, what: &str| {
+        assert!(
+            !response.error_codes().is_empty() && response.body["data"].is_null(),
+            "{what}: {:?}",
+            response.body
+        );
+        assert_ne!(response.status, 500, "{what}");
+    };
+
+    // Depth: me > chatSessions > edges > node > id is 5 levels.
+    ok(&run("{ me { chatSessions(first: 1) { edges { node { id } } } } }").await);
+    refused(
+        &run("{ me { chatSessions(first: 1) { edges { node { messages(first: 1) { totalCount } } } } } }").await,
+        "depth 6",
+    );
+    // Complexity: 1 (me) + first x 3 (edges > node > id): 31 at first 10, 34 at first 11.
+    ok(&run("{ me { chatSessions(first: 10) { edges { node { id } } } } }").await);
+    refused(
+        &run("{ me { chatSessions(first: 11) { edges { node { id } } } } }").await,
+        "complexity 34",
+    );
+    // Aliases.
+    ok(&run("{ me { a: id b: id c: id d: id } }").await);
+    refused(
+        &run("{ me { a: id b: id c: id d: id e: id } }").await,
+        "5 aliases",
+    );
+    // Root fields.
+    ok(&run("{ me { id } __typename }").await);
+    refused(
+        &run("{ me { id } __typename x: __typename }").await,
+        "3 root fields",
+    );
+    // Page sizes (100 at most): 100 passes in pagination's unit test `page_sizes_are_bounded`,
+    // 101 is refused in page_arguments_are_checked_and_name_the_field.
+    // Body size: exactly the limit passes, one byte more is 413.
+    let body_of = |length: usize| {
+        let mut body = json!({ "query": "{ __typename }" }).to_string();
+        body.push_str(&" ".repeat(length - body.len()));
+        body
+    };
+    let at = post_raw(&app, Some("application/json"), None, body_of(2000)).await;
+    assert_eq!(at.status, 200, "{:?}", at.body);
+    let over = post_raw(&app, Some("application/json"), None, body_of(2001)).await;
+    assert_request_error(&over, 413, "one byte over");
+}
