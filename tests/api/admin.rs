@@ -492,4 +492,28 @@ async fn the_audit_log_filters_by_user_type_and_time_and_pages() {
         ))
         .await;
     assert_eq!(reads, 4);
+
+    // `userId` matches the actor or the subject: Alice acting on Bob, and Bob acting on Alice.
+    app.execute(&format!(
+        "INSERT INTO audit_events (actor_user_id, subject_user_id, event_type, created_at) VALUES
+             ({a}, {b}, 'patient_data_read', '2026-06-01T00:00:00Z'),
+             ({b}, {a}, 'account_deactivated', '2026-06-02T00:00:00Z')",
+        a = alice.id,
+        b = bob.id
+    ))
+    .await;
+    for who in [&alice, &bob] {
+        let june =
+            query(json!({ "userId": who.id.to_string(), "from": "2026-06-01T00:00:00Z" })).await;
+        let types: Vec<Value> = nodes(&june)
+            .iter()
+            .map(|e| e["eventType"].clone())
+            .collect();
+        assert_eq!(
+            types,
+            [json!("ACCOUNT_DEACTIVATED"), json!("PATIENT_DATA_READ")],
+            "user {}",
+            who.id
+        );
+    }
 }

@@ -200,6 +200,27 @@ async fn grant_read_revoke_and_the_clinician_finds_nothing() {
         audit_count(&app, "patient_data_read", clinician.id, other.id).await,
         0
     );
+    // The same data read through the connection's `nodes` is recorded as well.
+    let through_nodes = app
+        .graphql_as(
+            Some(&clinician.token),
+            "{ patients { nodes { email healthAssessments { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        ok(&through_nodes)["patients"]["nodes"][0]["email"],
+        "pat@example.com"
+    );
+    assert_eq!(
+        app.scalar_i64(&format!(
+            "SELECT count(*) FROM audit_events WHERE event_type = 'patient_data_read' \
+             AND subject_user_id = {} AND details->'fields' = '[\"profile\", \"assessments\"]'",
+            patient.id
+        ))
+        .await,
+        1
+    );
 
     // Revoked: at once, everywhere.
     let revoked = app

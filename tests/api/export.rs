@@ -112,6 +112,16 @@ async fn an_export_holds_all_of_the_users_data_and_nothing_of_anyone_else() {
     everything(&app, &alma, "alma", &clinician).await;
     everything(&app, &bruno, "bruno", &clinician).await;
 
+    // The clinician reads Alma's data: her archive shows that, but not the clinician's address.
+    let read = app
+        .graphql_as(
+            Some(&clinician.token),
+            "{ patients { edges { node { email } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(ok(&read)["patients"]["edges"].as_array().unwrap().len(), 2);
+
     let requested = app.graphql_as(Some(&alma.token), EXPORT, json!({})).await;
     let export = &ok(&requested)["exportMyData"]["export"];
     assert_eq!(export["status"], "PENDING");
@@ -178,10 +188,30 @@ async fn an_export_holds_all_of_the_users_data_and_nothing_of_anyone_else() {
     let grants = json_file(&entries, "care_team_grants.json");
     assert_eq!(grants.len(), 1);
     assert_eq!(grants[0]["clinician_id"], clinician.id);
-    let events: Vec<String> = json_file(&entries, "audit_events.json")
+    let audit = json_file(&entries, "audit_events.json");
+    let events: Vec<String> = audit
         .iter()
         .map(|e| e["event_type"].as_str().unwrap().to_owned())
         .collect();
+    let read_by_clinician: Vec<&Value> = audit
+        .iter()
+        .filter(|e| e["event_type"] == "patient_data_read")
+        .collect();
+    assert_eq!(read_by_clinician.len(), 1, "{audit:?}");
+    assert_eq!(read_by_clinician[0]["actor_user_id"], clinician.id);
+    assert_eq!(
+        read_by_clinician[0]["ip_address"],
+        Value::Null,
+        "not staff addresses"
+    );
+    let granted = audit
+        .iter()
+        .find(|e| e["event_type"] == "care_team_granted")
+        .unwrap();
+    assert_eq!(
+        granted["ip_address"], "127.0.0.1",
+        "her own events keep their address"
+    );
     assert!(
         events.contains(&"care_team_granted".to_owned()),
         "{events:?}"

@@ -33,16 +33,15 @@ pub struct UpdateDoctorNotesPayload {
     pub doctor_notes_updated_at: Option<DateTime<Utc>>,
 }
 
-/// What of a patient a selection reads, within what the grant allows: the audit log's
-/// `details.fields`.
-fn fields_read(node: &Lookahead<'_>, grant: &care_team_grants::Model) -> Vec<&'static str> {
+/// What of a patient the selections read (a connection shows patients both as `edges.node` and
+/// as `nodes`), within what the grant allows: the audit log's `details.fields`.
+fn fields_read(selections: &[Lookahead<'_>], grant: &care_team_grants::Model) -> Vec<&'static str> {
+    let selects = |field: &str| selections.iter().any(|s| s.field(field).exists());
     let mut fields = vec!["profile"];
-    if node.field("healthAssessments").exists()
-        && service::has_scope(grant, CareTeamScope::Assessments)
-    {
+    if selects("healthAssessments") && service::has_scope(grant, CareTeamScope::Assessments) {
         fields.push("assessments");
     }
-    if node.field("medicalReports").exists() && service::has_scope(grant, CareTeamScope::Reports) {
+    if selects("medicalReports") && service::has_scope(grant, CareTeamScope::Reports) {
         fields.push("reports");
     }
     fields
@@ -92,14 +91,18 @@ impl CareTeamQuery {
         for edge in &mut page.edges {
             edge.node.user = accounts.remove(&edge.node.grant.patient_id);
         }
-        let node = ctx.look_ahead().field("edges").field("node");
-        if node.exists() {
+        let patients = ctx.look_ahead();
+        let selections = [
+            patients.field("edges").field("node"),
+            patients.field("nodes"),
+        ];
+        if selections.iter().any(Lookahead::exists) {
             let reads = page
                 .edges
                 .iter()
                 .map(|edge| {
                     let grant = &edge.node.grant;
-                    (grant.patient_id, fields_read(&node, grant))
+                    (grant.patient_id, fields_read(&selections, grant))
                 })
                 .collect();
             let now = services(ctx).clock.now();
@@ -117,7 +120,7 @@ impl CareTeamQuery {
         let grant = service::live_grant(db(ctx), clinician.user.id, parse_id(&id)?, now)
             .await?
             .ok_or(AppError::NotFound)?;
-        let reads = vec![(grant.patient_id, fields_read(&ctx.look_ahead(), &grant))];
+        let reads = vec![(grant.patient_id, fields_read(&[ctx.look_ahead()], &grant))];
         service::record_reads(primary(ctx), clinician.user.id, reads, client(ctx).ip, now).await?;
         let user = users_by_id(db(ctx), &[grant.patient_id])
             .await?

@@ -250,7 +250,8 @@ pub async fn update_doctor_notes(
             Condition::all().add(Expr::cust_with_values(
                 "EXISTS (SELECT 1 FROM care_team_grants g WHERE g.patient_id = medical_reports.user_id \
                  AND g.clinician_id = $1 AND g.revoked_at IS NULL AND 'report_notes' = ANY(g.scopes) \
-                 AND (g.expires_at IS NULL OR g.expires_at > $2))",
+                 AND (g.expires_at IS NULL OR g.expires_at > $2)) \
+                 AND EXISTS (SELECT 1 FROM users p WHERE p.id = medical_reports.user_id AND p.is_active)",
                 [clinician_id.into(), sea_orm::Value::from(now)],
             )),
         )

@@ -98,7 +98,10 @@ const SECTIONS: &[Section] = &[
     Section {
         file: "otp_verifications.json",
         table: "otp_verifications",
-        condition: "t.email = (SELECT email FROM users WHERE id = $1)",
+        // Codes for the current address since shortly before the account existed (a sign-up
+        // code precedes the account): not those a previous owner of the address asked for.
+        condition: "t.email = (SELECT email FROM users WHERE id = $1) \
+                    AND t.created_at >= (SELECT created_at - interval '1 hour' FROM users WHERE id = $1)",
         omit: &["otp_code"],
         extra: "'{}'::jsonb",
         about: "one-time codes sent to your address; the code hashes are left out",
@@ -116,7 +119,8 @@ const SECTIONS: &[Section] = &[
         table: "audit_events",
         condition: "t.actor_user_id = $1 OR t.subject_user_id = $1",
         omit: &[],
-        extra: "'{}'::jsonb",
+        // The ids of staff who acted on the user are theirs to see; the staff's addresses are not.
+        extra: "jsonb_build_object('ip_address', CASE WHEN t.actor_user_id = $1 THEN t.ip_address END)",
         about: "the security and access log of your account: what you did, and who read or changed your data",
     },
     Section {

@@ -19,7 +19,7 @@ use actix_web::{
 use entity::{medical_reports, users};
 use sea_orm::EntityTrait;
 
-use super::graphql::viewer;
+use super::graphql::{client_info, viewer};
 use crate::{
     auth::audit::{self, AuditEvent},
     care_team,
@@ -58,7 +58,8 @@ pub async fn report(
         Err(err) => return unavailable(&err),
     };
     if row.user_id != caller.id {
-        match clinician_may_download(&state, &caller, &row).await {
+        let ip = client_ip(&req, &state);
+        match clinician_may_download(&state, &caller, &row, ip).await {
             Ok(true) => {}
             Ok(false) => return not_found(),
             Err(err) => return unavailable(&err),
@@ -135,7 +136,7 @@ pub async fn export(
         return not_found();
     };
     let now = state.services.clock.now();
-    let ip = req.peer_addr().map(|addr| addr.ip());
+    let ip = client_ip(&req, &state);
     let row = match export_service::claim_download(&state.db, caller.id, id, ip, now).await {
         Ok(Some(row)) => row,
         Ok(None) => return not_found(),
@@ -165,6 +166,7 @@ async fn clinician_may_download(
     state: &AppState,
     caller: &users::Model,
     report: &medical_reports::Model,
+    ip: Option<std::net::IpAddr>,
 ) -> Result<bool, AppError> {
     if Role::from_db(&caller.role)? != Role::Clinician {
         return Ok(false);
@@ -187,11 +189,16 @@ async fn clinician_may_download(
         AuditEventType::PatientDataRead,
         caller.id,
         report.user_id,
-        None,
+        ip,
     )
     .with_details(serde_json::json!({ "report_id": report.id, "fields": ["report_file"] }));
     audit::record(&state.db, event, now).await?;
     Ok(true)
+}
+
+/// The client's address for the audit log (the forwarded one behind a trusted proxy).
+fn client_ip(req: &HttpRequest, state: &AppState) -> Option<std::net::IpAddr> {
+    client_info(req, &state.settings.trusted_proxies).ip
 }
 
 /// The signed-in caller; none without a valid bearer token.

@@ -249,8 +249,16 @@ pub(super) async fn execute(
     kind: ResponseKind,
     request: Request,
 ) -> HttpResponse {
+    let request = match &state.allow_list {
+        Some(list) => match list.admit(request) {
+            Ok(request) => request,
+            Err(message) => return request_error(kind, StatusCode::BAD_REQUEST, message),
+        },
+        None => request,
+    };
     // Only worth knowing with a replica: which database serves the request, and whether the
-    // session has written lately. A request by hash alone (APQ) may be anything: a write.
+    // session has written lately. An APQ request by hash alone may be anything: a write. (An
+    // allow-listed operation sent by hash has its text by now.)
     let writes = state.read_db.is_some()
         && (request.query.trim().is_empty()
             || is_write_operation(&request.query, request.operation_name.as_deref()));
@@ -265,13 +273,6 @@ pub(super) async fn execute(
                 error::INTERNAL_MESSAGE,
             );
         }
-    };
-    let request = match &state.allow_list {
-        Some(list) => match list.admit(request) {
-            Ok(request) => request,
-            Err(message) => return request_error(kind, StatusCode::BAD_REQUEST, message),
-        },
-        None => request,
     };
     let now = state.services.clock.now();
     let db = state.database_for(&viewer, writes, now);

@@ -33,8 +33,11 @@ pub async fn sweep(
         DbBackend::Postgres,
         "UPDATE data_exports SET file_path = NULL, \
              status = CASE WHEN status = 'ready' THEN 'expired' ELSE status END \
-         WHERE file_path IS NOT NULL AND (status = 'downloaded' OR (status = 'ready' AND expires_at <= $1))",
-        [Utc::now().into()],
+         WHERE file_path IS NOT NULL \
+           AND ((status = 'downloaded' AND downloaded_at <= $2) OR (status = 'ready' AND expires_at <= $1))",
+        // A downloaded archive goes an hour after its download was claimed, so a sweep never
+        // takes a file whose download was claimed but not yet opened.
+        [Utc::now().into(), (Utc::now() - Duration::hours(1)).into()],
     ))
     .await?;
     let partial_writes = storage.remove_partial_writes(cutoff).await?;
