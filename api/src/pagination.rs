@@ -131,6 +131,21 @@ impl Filter {
             value,
         }
     }
+    /// A client's search text as a filter: none for no or blank text, BAD_USER_INPUT on `search`
+    /// past 100 characters; otherwise [`Filter::contains`] on the trimmed text.
+    pub fn search(template: &'static str, text: Option<&str>) -> Result<Option<Self>, AppError> {
+        let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        if text.chars().count() > 100 {
+            return Err(AppError::bad_input(
+                "search",
+                "search text may be at most 100 characters",
+            ));
+        }
+        Ok(Some(Self::contains(template, text)))
+    }
+
     /// A search: `template` compares text with `ILIKE {}`, and `{}` is bound to the pattern
     /// "contains `text`" (`%`, `_` and `\` in `text` match themselves).
     pub fn contains(template: &'static str, text: &str) -> Self {

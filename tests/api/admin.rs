@@ -5,7 +5,7 @@
 use clap::Parser;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
-use tests::{TestApp, ok, spawn_app};
+use tests::{TestApp, nodes, ok, spawn_app};
 
 use crate::care_team::{Person, grant, health_rows, person};
 
@@ -16,15 +16,6 @@ const AUDIT: &str = "query($userId: ID, $type: AuditEventType, $from: DateTime, 
   auditLog(userId: $userId, eventType: $type, from: $from, to: $to, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { node { id eventType actorId subjectId details createdAt } } } }";
-
-fn nodes(connection: &Value) -> Vec<Value> {
-    connection["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"].clone())
-        .collect()
-}
 
 async fn run_cli(app: &TestApp, args: &[&str]) -> Result<(), String> {
     let mut argv = vec!["api", "--database-url", &app.database_url];

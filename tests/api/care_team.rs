@@ -6,7 +6,7 @@
 use api::clock::Clock;
 use chrono::Duration;
 use serde_json::{Value, json};
-use tests::{TestApp, UploadFile, ok, spawn_app, spawn_app_with};
+use tests::{TestApp, UploadFile, nodes, ok, spawn_app, spawn_app_with};
 
 const GRANT: &str = "mutation($email: String!, $scopes: [CareTeamScope!]!, $expiresAt: DateTime) {
   grantCareTeamAccess(clinicianEmail: $email, scopes: $scopes, expiresAt: $expiresAt) {
@@ -71,15 +71,6 @@ pub async fn grant(
         )
         .await;
     ok(&response)["grantCareTeamAccess"]["grant"].clone()
-}
-
-fn nodes(connection: &Value) -> Vec<Value> {
-    connection["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["node"].clone())
-        .collect()
 }
 
 async fn patients(app: &TestApp, clinician: &Person, variables: Value) -> Vec<Value> {
@@ -365,24 +356,10 @@ async fn doctor_notes_need_the_report_notes_scope() {
     let patient = person(&app, "pat@example.com", "user", "Pat", "Jones").await;
     let clinician = person(&app, "dr@example.com", "clinician", "Dana", "Reyes").await;
     let report_id = upload_text_report(&app, &patient, "Glucose 92 mg/dL").await;
-    let notes_in_db = |app: &TestApp| {
-        let sql = format!(
-            "SELECT count(*) FROM medical_reports WHERE id = {report_id} AND doctor_notes IS NOT NULL"
-        );
-        let db = app.db.clone();
-        async move {
-            use sea_orm::ConnectionTrait;
-            let row = db
-                .query_one_raw(sea_orm::Statement::from_string(
-                    sea_orm::DbBackend::Postgres,
-                    sql,
-                ))
-                .await
-                .unwrap()
-                .unwrap();
-            row.try_get_by_index::<i64>(0).unwrap()
-        }
-    };
+    let notes_sql = format!(
+        "SELECT count(*) FROM medical_reports WHERE id = {report_id} AND doctor_notes IS NOT NULL"
+    );
+    let notes_in_db = || app.scalar_i64(&notes_sql);
 
     // Reading reports is not writing notes.
     grant(&app, &patient, &clinician, &["REPORTS"], None).await;
@@ -394,7 +371,7 @@ async fn doctor_notes_need_the_report_notes_scope() {
         )
         .await;
     assert_eq!(refused.error_codes(), ["NOT_FOUND"]);
-    assert_eq!(notes_in_db(&app).await, 0, "nothing changed");
+    assert_eq!(notes_in_db().await, 0, "nothing changed");
 
     grant(
         &app,
@@ -443,7 +420,7 @@ async fn doctor_notes_need_the_report_notes_scope() {
         .await;
     assert_eq!(refused.error_codes(), ["BAD_USER_INPUT"]);
     assert_eq!(refused.body["errors"][0]["extensions"]["field"], "notes");
-    assert_eq!(notes_in_db(&app).await, 1);
+    assert_eq!(notes_in_db().await, 1);
 
     // A patient cannot write notes on their own report: the role is wrong.
     let own = app
@@ -467,7 +444,7 @@ async fn doctor_notes_need_the_report_notes_scope() {
         ok(&cleared)["updateDoctorNotes"]["doctorNotes"],
         Value::Null
     );
-    assert_eq!(notes_in_db(&app).await, 0);
+    assert_eq!(notes_in_db().await, 0);
 }
 
 #[tokio::test]

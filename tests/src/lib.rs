@@ -511,6 +511,14 @@ pub struct UploadFile<'a> {
 }
 
 /// The `data` of a response that must have no errors.
+/// The nodes of a Relay connection, in order.
+pub fn nodes(connection: &Value) -> Vec<Value> {
+    connection["edges"]
+        .as_array()
+        .map(|edges| edges.iter().map(|e| e["node"].clone()).collect())
+        .unwrap_or_default()
+}
+
 pub fn ok(response: &GqlResponse) -> &Value {
     assert!(
         response.body.get("errors").is_none(),

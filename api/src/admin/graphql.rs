@@ -48,20 +48,12 @@ impl AdminQuery {
         last: Option<i32>,
     ) -> Result<Page<Account>, AppError> {
         let admin = viewer_with_role(ctx, Role::Admin)?;
-        let mut filters = Vec::new();
-        let search = search.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        if let Some(search) = search {
-            if search.chars().count() > 100 {
-                return Err(AppError::bad_input(
-                    "search",
-                    "search text may be at most 100 characters",
-                ));
-            }
-            filters.push(Filter::contains(
-                "t.email ILIKE {} OR t.first_name || ' ' || t.last_name ILIKE {}",
-                search,
-            ));
-        }
+        let search = Filter::search(
+            "t.email ILIKE {} OR t.first_name || ' ' || t.last_name ILIKE {}",
+            search.as_deref(),
+        )?;
+        let searched = search.is_some();
+        let mut filters: Vec<Filter> = search.into_iter().collect();
         if let Some(role) = role {
             filters.push(Filter::equals("role", role.as_db()));
         }
@@ -71,7 +63,7 @@ impl AdminQuery {
         let args = PageArgs::parse(after, before, first, last)?.with_filters(filters);
         let page = load_root_page::<AllUsers, _>(db(ctx), args, |row| Ok(Account(row))).await?;
         // The search text itself may be an address: record that there was one, not what.
-        let used = json!({ "search": search.is_some(), "role": role.map(|r| r.as_db()),
+        let used = json!({ "search": searched, "role": role.map(|r| r.as_db()),
                            "active": active });
         let now = services(ctx).clock.now();
         let ip = client(ctx).ip;

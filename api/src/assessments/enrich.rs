@@ -111,7 +111,7 @@ pub async fn run(
     let answer = ai
         .complete_json(SYSTEM_PROMPT, &question.to_string())
         .await
-        .map_err(|err: AiError| JobError::Retry(err.to_string()))?;
+        .map_err(|err: AiError| JobError::retry(err))?;
     let extra = suggestions(&answer)
         .map_err(|why| JobError::Retry(format!("the AI provider's answer was refused: {why}")))?;
     let marked: Vec<String> = extra.iter().map(|s| format!("{AI_MARK}{s}")).collect();

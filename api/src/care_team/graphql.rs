@@ -66,21 +66,13 @@ impl CareTeamQuery {
         last: Option<i32>,
     ) -> Result<Page<Patient>, AppError> {
         let clinician = viewer_with_role(ctx, Role::Clinician)?;
-        let mut filters = Vec::new();
-        if let Some(search) = search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            if search.chars().count() > 100 {
-                return Err(AppError::bad_input(
-                    "search",
-                    "search text may be at most 100 characters",
-                ));
-            }
-            filters.push(Filter::contains(
-                "EXISTS (SELECT 1 FROM users s WHERE s.id = t.patient_id \
-                 AND (s.email ILIKE {} OR s.first_name || ' ' || s.last_name ILIKE {}))",
-                search,
-            ));
-        }
-        let args = PageArgs::parse(after, before, first, last)?.with_filters(filters);
+        let search = Filter::search(
+            "EXISTS (SELECT 1 FROM users s WHERE s.id = t.patient_id \
+             AND (s.email ILIKE {} OR s.first_name || ' ' || s.last_name ILIKE {}))",
+            search.as_deref(),
+        )?;
+        let args =
+            PageArgs::parse(after, before, first, last)?.with_filters(search.into_iter().collect());
         let mut page =
             load_page::<LiveGrantsByClinicianId, _>(ctx, clinician.user.id, args, |grant| {
                 Ok(Patient { grant, user: None })

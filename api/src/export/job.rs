@@ -25,10 +25,6 @@ fn export_id(payload: &Value) -> Result<i32, JobError> {
         .ok_or_else(|| JobError::Permanent("the job's payload is malformed".into()))
 }
 
-fn retry(err: impl std::fmt::Display) -> JobError {
-    JobError::Retry(err.to_string())
-}
-
 pub async fn run(
     db: &DatabaseConnection,
     services: &SharedServices,
@@ -38,7 +34,7 @@ pub async fn run(
     let Some(export) = data_exports::Entity::find_by_id(id)
         .one(db)
         .await
-        .map_err(retry)?
+        .map_err(JobError::retry)?
     else {
         return Ok(()); // the account was deleted meanwhile
     };
@@ -48,13 +44,13 @@ pub async fn run(
     let now = services.clock.now();
     let (file, size) = archive::build(db, &services.storage, export.user_id, now)
         .await
-        .map_err(retry)?;
+        .map_err(JobError::retry)?;
     let key = StorageKey::new(KeyKind::Export, export.user_id);
     services
         .storage
         .put(&key, Box::new(file))
         .await
-        .map_err(retry)?;
+        .map_err(JobError::retry)?;
     let now = services.clock.now();
     let updated = db
         .execute_raw(Statement::from_sql_and_values(
@@ -77,7 +73,7 @@ pub async fn run(
             if let Err(err) = services.storage.delete(&key).await {
                 tracing::warn!(error = %err, "could not delete an unused export archive");
             }
-            other.map(|_| ()).map_err(retry)
+            other.map(|_| ()).map_err(JobError::retry)
         }
     }
 }

@@ -32,6 +32,13 @@ pub enum JobError {
     Permanent(String),
 }
 
+impl JobError {
+    /// A failure worth another attempt, described by `err`.
+    pub fn retry(err: impl std::fmt::Display) -> Self {
+        Self::Retry(err.to_string())
+    }
+}
+
 pub struct JobRunner {
     db: DatabaseConnection,
     services: SharedServices,

@@ -63,10 +63,6 @@ fn ids(payload: &Value) -> Result<(i32, String), JobError> {
     }
 }
 
-fn retry(err: impl std::fmt::Display) -> JobError {
-    JobError::Retry(err.to_string())
-}
-
 pub async fn run(
     db: &DatabaseConnection,
     services: &SharedServices,
@@ -76,7 +72,7 @@ pub async fn run(
     let Some(report) = medical_reports::Entity::find_by_id(id)
         .one(db)
         .await
-        .map_err(retry)?
+        .map_err(JobError::retry)?
     else {
         return Ok(()); // deleted meanwhile
     };
@@ -93,10 +89,12 @@ pub async fn run(
         [id.into()],
     ))
     .await
-    .map_err(retry)?;
+    .map_err(JobError::retry)?;
 
     let extracted = extract_text(services, &report).await?;
-    let sex = owner_sex(db, report.user_id).await.map_err(retry)?;
+    let sex = owner_sex(db, report.user_id)
+        .await
+        .map_err(JobError::retry)?;
     let findings = labs::parse(&extracted.text, sex);
     let summary = summary::summarise(services.ai.as_deref(), &findings.values).await;
     let count = |flag: Flag| {
@@ -134,7 +132,7 @@ pub async fn run(
         [id.into(), result.into(), summary.text.into(), now.into()],
     ))
     .await
-    .map_err(retry)?;
+    .map_err(JobError::retry)?;
     Ok(())
 }
 
@@ -153,7 +151,7 @@ async fn extract_text(
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             return Err(JobError::Permanent("the stored file is missing".into()));
         }
-        Err(err) => return Err(retry(format!("storage: {err}"))),
+        Err(err) => return Err(JobError::retry(format!("storage: {err}"))),
     };
     let extracted = match report.mime_type.as_str() {
         uploads::PDF => {
