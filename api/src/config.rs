@@ -42,18 +42,8 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_DIRECT_URL", global = true)]
     pub database_direct_url: Option<String>,
 
-    /// Milliseconds a DataLoader collects keys before its one statement runs. Longer windows
-    /// keep the statement count of a large nested page constant on a slow or busy machine;
-    /// each nesting level of a query waits this long once (docs/benchmarks.md).
-    #[arg(
-        long,
-        env = "GRAPHQL_BATCH_WINDOW_MS",
-        default_value_t = 2,
-        global = true
-    )]
-    pub graphql_batch_window_ms: u64,
-
-    /// Maximum number of pooled database connections.
+    /// Maximum number of pooled database connections for requests, shared out among the HTTP
+    /// workers (each polls its own).
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 10, global = true)]
     pub db_pool_size: u32,
 
@@ -118,6 +108,10 @@ pub struct Settings {
     /// "Did you mean ...?" suggestions in errors; default: on, off with `--production`.
     #[arg(long, env = "GRAPHQL_SUGGESTIONS", global = true)]
     pub graphql_suggestions: Option<bool>,
+
+    /// Parsed GraphQL documents remembered per server (texts up to 8 KiB); 0: parse every time.
+    #[arg(long, env = "GRAPHQL_DOCUMENT_CACHE_SIZE", default_value_t = 500, global = true)]
+    pub graphql_document_cache_size: usize,
 
     /// Automatic persisted queries (Apollo APQ) remembered per server; 0 turns APQ off.
     #[arg(long, env = "APQ_CACHE_SIZE", default_value_t = 1000, global = true)]
@@ -340,7 +334,6 @@ impl Settings {
             database_direct_url: None,
             // Debug builds resolve a page of 50 nested objects in more than the production
             // default; the statement-count tests need every key in one batch.
-            graphql_batch_window_ms: 5,
             host: "127.0.0.1".into(),
             port: 0,
             db_pool_size: 5,
@@ -354,6 +347,7 @@ impl Settings {
             production: false,
             graphql_introspection: None,
             graphql_suggestions: None,
+            graphql_document_cache_size: 500,
             apq_cache_size: 1000,
             metrics_token: None,
             persisted_queries_file: None,

@@ -31,11 +31,12 @@ pub struct MaybeViewer(pub Option<Viewer>);
 /// The database this request reads from: the primary, or the read replica for a query that
 /// may be served from it (`AppState::database_for`). Resolvers of mutations get the primary.
 pub fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    // The schema is always built with a connection (schema::build); its absence is a bug.
+    // Every request gets its connection in `schema::prepare_request`; its absence is a bug.
     ctx.data_unchecked::<DatabaseConnection>()
 }
 
-/// The primary, schema-wide; for a write made while answering a query (an audit record).
+/// The primary of the request's HTTP worker; for a write made while answering a query (an
+/// audit record).
 pub struct PrimaryDb(pub DatabaseConnection);
 
 pub fn primary<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {

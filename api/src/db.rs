@@ -29,19 +29,43 @@ impl DbStats {
     }
 }
 
+/// A pooled connection idle this long is pinged before it is handed out, so one the server or
+/// a proxy dropped meanwhile is replaced. Busy connections are not pinged: a ping on every
+/// checkout (sqlx's default) is one more round trip per statement.
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
+
 /// The application's pool. Statement logging is off: parameters carry health data.
 pub async fn connect(
     settings: &Settings,
     max_connections: u32,
 ) -> Result<DatabaseConnection, DbErr> {
-    let mut options = ConnectOptions::new(settings.database_url.clone());
+    Database::connect(pool_options(&settings.database_url, settings, max_connections)).await
+}
+
+/// A pool that opens its connections when they are first needed, on the runtime that needs
+/// them. Each HTTP worker runs its own single-threaded runtime and gets a pool of its own
+/// this way: its connections' sockets are polled by the thread that uses them, so answering
+/// a request never waits for, or wakes, another thread.
+pub async fn connect_lazy(
+    url: &str,
+    settings: &Settings,
+    max_connections: u32,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut options = pool_options(url, settings, max_connections);
+    options.connect_lazy(true);
+    Database::connect(options).await
+}
+
+fn pool_options(url: &str, settings: &Settings, max_connections: u32) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(settings.db_acquire_timeout_secs))
         .connect_timeout(Duration::from_secs(settings.db_acquire_timeout_secs))
+        .test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR)
         .sqlx_logging(false);
-    Database::connect(options).await
+    options
 }
 
 /// The pool with its statements counted in `stats`.

@@ -1,21 +1,13 @@
 //! Cheap refusals of abusive operations, before anything runs: at most
 //! `GRAPHQL_MAX_ROOT_FIELDS` fields at the root of an operation and `GRAPHQL_MAX_ALIASES`
-//! aliases in a document; and no mutation or subscription in a request that came as GET
-//! (the HTTP handler refuses those with 405 when it can see them; a persisted query sent by
-//! its hash alone is only known here). (Depth and complexity are async-graphql's own limits, set in
-//! `schema::build`; connection fields declare a cost that scales with `first`/`last`.)
-
-use std::sync::Arc;
+//! aliases in a document. Checked once per distinct document (`documents`). Depth and
+//! complexity are async-graphql's own limits, set in `schema::build`; connection fields
+//! declare a cost that scales with `first`/`last`.
 
 use async_graphql::{
-    ServerError, ServerResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
-    parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet},
+    ServerError,
+    parser::types::{ExecutableDocument, Field, Selection, SelectionSet},
 };
-
-/// Request data marking a request that came as HTTP GET: queries only.
-#[derive(Debug, Clone, Copy)]
-pub struct ReadOnlyRequest;
 
 #[derive(Debug, Clone, Copy)]
 pub struct OperationLimits {
@@ -23,37 +15,13 @@ pub struct OperationLimits {
     pub max_aliases: usize,
 }
 
-impl ExtensionFactory for OperationLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for OperationLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        if ctx.data_opt::<ReadOnlyRequest>().is_some()
-            && document
-                .operations
-                .iter()
-                .any(|(_, op)| op.node.ty != OperationType::Query)
-        {
-            return Err(ServerError::new(
-                "only queries may be sent with GET; send mutations with POST",
-                None,
-            ));
-        }
+impl OperationLimits {
+    /// The first limit `document` breaks, as the error the client gets.
+    pub fn check(&self, document: &ExecutableDocument) -> Result<(), ServerError> {
         let mut aliases = 0;
         for (_, operation) in document.operations.iter() {
             let selection = &operation.node.selection_set.node;
-            let roots = sum_root_fields(&document, selection, &|_| 1);
+            let roots = sum_root_fields(document, selection, &|_| 1);
             if roots > self.max_root_fields {
                 return Err(ServerError::new(
                     format!(
@@ -79,7 +47,7 @@ impl Extension for OperationLimits {
                 None,
             ));
         }
-        Ok(document)
+        Ok(())
     }
 }
 

@@ -17,7 +17,6 @@ use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 use async_graphql::{
     Context, Object, OutputType,
     connection::{Connection, Edge, EmptyFields},
-    dataloader::{DataLoader, Loader},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
@@ -25,7 +24,10 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Statement, Value,
 };
 
-use crate::error::AppError;
+use crate::{
+    batching::{BatchLoader, load_one},
+    error::AppError,
+};
 
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;
@@ -272,14 +274,11 @@ pub async fn load_rows<R: ChildRelation>(
     parent_id: i32,
     args: &PageArgs,
 ) -> Result<Vec<R::Model>, AppError> {
-    let loader = ctx.data_unchecked::<DataLoader<PageLoader<R>>>();
-    Ok(loader
-        .load_one(PageKey {
-            parent_id,
-            args: args.clone(),
-        })
-        .await?
-        .unwrap_or_default())
+    let key = PageKey {
+        parent_id,
+        args: args.clone(),
+    };
+    Ok(load_one::<PageLoader<R>>(ctx, key).await?.unwrap_or_default())
 }
 
 /// How many items `parent_id`'s whole list of `R` holds, batched like `totalCount`.
@@ -287,13 +286,12 @@ pub async fn count_children<R: ChildRelation>(
     ctx: &Context<'_>,
     parent_id: i32,
 ) -> Result<i64, AppError> {
-    let loader = ctx.data_unchecked::<DataLoader<CountLoader>>();
     let key = CountKey {
         list: R::LIST,
         parent_id,
         filters: Vec::new(),
     };
-    Ok(loader.load_one(key).await?.unwrap_or(0))
+    Ok(load_one::<CountLoader>(ctx, key).await?.unwrap_or(0))
 }
 
 /// Resolves one connection field: `parent_id`'s page of `R`, each row shown as `N`.
@@ -439,10 +437,9 @@ impl TotalCount {
     /// when it is shown.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64, AppError> {
         match &self.key {
-            CountOf::Children(key) => {
-                let loader = ctx.data_unchecked::<DataLoader<CountLoader>>();
-                Ok(loader.load_one(key.clone()).await?.unwrap_or(0))
-            }
+            CountOf::Children(key) => Ok(load_one::<CountLoader>(ctx, key.clone())
+                .await?
+                .unwrap_or(0)),
             CountOf::Root { table, filters } => {
                 let mut values = Vec::new();
                 let mut conditions = String::new();
@@ -473,22 +470,20 @@ pub struct PageLoader<R> {
     relation: PhantomData<fn() -> R>,
 }
 
-impl<R> PageLoader<R> {
+impl<R: ChildRelation> BatchLoader for PageLoader<R> {
+    type Key = PageKey;
+    type Value = Vec<R::Model>;
+
     /// `now` is the request's time, used by list conditions.
-    pub fn new(db: DatabaseConnection, now: DateTime<Utc>) -> Self {
+    fn for_request(db: &DatabaseConnection, now: DateTime<Utc>) -> Self {
         Self {
-            db,
+            db: db.clone(),
             now,
             relation: PhantomData,
         }
     }
-}
 
-impl<R: ChildRelation> Loader<PageKey> for PageLoader<R> {
-    type Value = Vec<R::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Self::Value>, Self::Error> {
+    async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Self::Value>, Arc<DbErr>> {
         let mut by_args: HashMap<&PageArgs, Vec<i32>> = HashMap::new();
         for key in keys {
             by_args.entry(&key.args).or_default().push(key.parent_id);
@@ -554,12 +549,6 @@ pub struct CountLoader {
     now: DateTime<Utc>,
 }
 
-impl CountLoader {
-    pub fn new(db: DatabaseConnection, now: DateTime<Utc>) -> Self {
-        Self { db, now }
-    }
-}
-
 /// Replaces `{now}` in a list condition with a bound parameter holding `now`.
 fn bind_now(condition: &str, now: DateTime<Utc>, values: &mut Vec<Value>) -> String {
     if !condition.contains("{now}") {
@@ -569,11 +558,18 @@ fn bind_now(condition: &str, now: DateTime<Utc>, values: &mut Vec<Value>) -> Str
     condition.replace("{now}", &format!("${}", values.len()))
 }
 
-impl Loader<CountKey> for CountLoader {
+impl BatchLoader for CountLoader {
+    type Key = CountKey;
     type Value = i64;
-    type Error = Arc<DbErr>;
 
-    async fn load(&self, keys: &[CountKey]) -> Result<HashMap<CountKey, i64>, Self::Error> {
+    fn for_request(db: &DatabaseConnection, now: DateTime<Utc>) -> Self {
+        Self {
+            db: db.clone(),
+            now,
+        }
+    }
+
+    async fn load(&self, keys: &[CountKey]) -> Result<HashMap<CountKey, i64>, Arc<DbErr>> {
         let mut by_list: HashMap<(ChildList, &[Filter]), Vec<i32>> = HashMap::new();
         for key in keys {
             by_list

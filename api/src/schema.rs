@@ -1,52 +1,27 @@
 //! The GraphQL schema: one query object per domain area, merged.
 
-use std::time::Duration;
-
-use async_graphql::{
-    MergedObject, MergedSubscription, Request, Schema, SchemaBuilder,
-    dataloader::DataLoader,
-    extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage},
-};
+use async_graphql::{MergedObject, MergedSubscription, Request, Schema, SchemaBuilder};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::{
     admin::graphql::{AdminMutation, AdminQuery},
-    assessments::{
-        graphql::{AssessmentsMutation, AssessmentsQuery},
-        loaders::{AssessmentsByUserId, TrendLoader},
-    },
-    auth::{
-        loaders::SessionsByUserId, mutation::AuthMutation, query::AuthQuery,
-        single_check::SingleSecretCheck,
-    },
-    care_team::{
-        graphql::{CareTeamMutation, CareTeamQuery},
-        loaders::{GrantsByPatientId, LiveGrantsByClinicianId},
-    },
+    assessments::graphql::{AssessmentsMutation, AssessmentsQuery},
+    auth::{mutation::AuthMutation, query::AuthQuery},
+    batching::Loaders,
+    care_team::graphql::{CareTeamMutation, CareTeamQuery},
     chat::{
         events::EventHub,
         graphql::{ChatMutation, ChatQuery, ChatSubscription},
-        loaders::{ChatSessionsByUserId, MessagesBySessionId},
     },
     config::Settings,
     context::{ClientInfo, MaybeViewer, PrimaryDb},
-    export::{ExportsByUserId, graphql::ExportMutation},
-    operation_limits::OperationLimits,
-    pagination::{CountLoader, PageLoader},
-    reports::{
-        graphql::{ReportsMutation, ReportsQuery},
-        loaders::ReportsByUserId,
-    },
+    export::graphql::ExportMutation,
+    reports::graphql::{ReportsMutation, ReportsQuery},
     services::SharedServices,
-    settings::{graphql::SettingsMutation, loaders::SettingsByUserId},
-    users::{
-        loaders::{LastActiveByUserId, UsersById},
-        mutation::UsersMutation,
-        query::UsersQuery,
-    },
+    settings::graphql::SettingsMutation,
+    users::{mutation::UsersMutation, query::UsersQuery},
 };
-
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
 pub struct QueryRoot(
@@ -79,38 +54,24 @@ pub struct SubscriptionRoot(ChatSubscription);
 
 pub type ApiSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
+/// The schema has no extensions: async-graphql runs every extension around every field it
+/// resolves. The checks that were extensions run once per document (`documents`).
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
-    .extension(SingleSecretCheck)
 }
 
-/// The schema the server runs, with the operation limits of `settings`.
-pub fn build(
-    db: DatabaseConnection,
-    services: SharedServices,
-    events: EventHub,
-    settings: &Settings,
-) -> ApiSchema {
+/// The schema the server runs, with the depth and complexity limits of `settings`. The
+/// databases are per request (`prepare_request`): each HTTP worker has its own pool.
+pub fn build(services: SharedServices, events: EventHub, settings: &Settings) -> ApiSchema {
     let mut schema = builder()
-        .data(PrimaryDb(db.clone()))
-        .data(db)
         .data(services)
         .data(events)
         .limit_depth(settings.graphql_depth_limit)
-        .limit_complexity(settings.graphql_complexity_limit)
-        .extension(OperationLimits {
-            max_root_fields: settings.graphql_max_root_fields,
-            max_aliases: settings.graphql_max_aliases,
-        });
-    if settings.apq_cache_size > 0 {
-        schema = schema.extension(ApolloPersistedQueries::new(LruCacheStorage::new(
-            settings.apq_cache_size,
-        )));
-    }
+        .limit_complexity(settings.graphql_complexity_limit);
     if !settings
         .graphql_introspection
         .unwrap_or(!settings.production)
@@ -128,60 +89,25 @@ pub fn export_sdl() -> String {
     builder().finish().sdl()
 }
 
-/// Attaches what one request needs: its caller and fresh DataLoaders. Loaders are built per
-/// request, so nothing one caller loaded can be served to another.
-/// `now` is the request's time.
-pub fn prepare_request(
-    request: Request,
-    db: &DatabaseConnection,
-    now: DateTime<Utc>,
-    viewer: MaybeViewer,
-    client: ClientInfo,
-    batch_window: Duration,
-) -> Request {
-    let loaders = Loaders {
-        db: db.clone(),
-        now,
-        batch_window,
-    };
+/// What one request runs with besides its document.
+pub struct RequestData<'a> {
+    /// Where the request reads: the primary, or the replica (`AppState::database_for`).
+    pub db: &'a DatabaseConnection,
+    /// Where it writes, and reads what must be current (an audit record while answering a query).
+    pub primary: &'a DatabaseConnection,
+    /// The request's time.
+    pub now: DateTime<Utc>,
+    pub viewer: MaybeViewer,
+    pub client: ClientInfo,
+}
+
+/// Attaches what one request needs: its databases, caller, client and its own loaders, built
+/// on first use, so nothing one caller loaded can be served to another.
+pub fn prepare_request(request: Request, data: RequestData<'_>) -> Request {
     request
-        // The request's own connection (primary or replica) over the schema's primary.
-        .data(db.clone())
-        .data(viewer)
-        .data(client)
-        .data(loaders.page::<AssessmentsByUserId>())
-        .data(loaders.page::<ReportsByUserId>())
-        .data(loaders.page::<ChatSessionsByUserId>())
-        .data(loaders.page::<MessagesBySessionId>())
-        .data(loaders.page::<SessionsByUserId>())
-        .data(loaders.page::<SettingsByUserId>())
-        .data(loaders.page::<GrantsByPatientId>())
-        .data(loaders.page::<LiveGrantsByClinicianId>())
-        .data(loaders.page::<ExportsByUserId>())
-        .data(loaders.make(UsersById::new(db.clone())))
-        .data(loaders.make(LastActiveByUserId::new(db.clone())))
-        .data(loaders.make(CountLoader::new(db.clone(), now)))
-        .data(loaders.make(TrendLoader::new(db.clone())))
-}
-
-/// Builds one request's loaders. `batch_window` (GRAPHQL_BATCH_WINDOW_MS) is how long a loader
-/// collects keys before its statement runs. The window opens when the request first yields,
-/// and resolving a list of more than 30 objects yields part-way (its futures run under a
-/// cooperative budget); if the window closes before the rest of the list has asked, the
-/// relation costs a second statement. async-graphql's 1 ms default was too short for a page
-/// of 50 patients in a debug build.
-struct Loaders {
-    db: DatabaseConnection,
-    now: DateTime<Utc>,
-    batch_window: Duration,
-}
-
-impl Loaders {
-    fn make<T: Send + Sync + 'static>(&self, inner: T) -> DataLoader<T> {
-        DataLoader::new(inner, tokio::spawn).delay(self.batch_window)
-    }
-
-    fn page<R: crate::pagination::ChildRelation>(&self) -> DataLoader<PageLoader<R>> {
-        self.make(PageLoader::<R>::new(self.db.clone(), self.now))
-    }
+        .data(data.db.clone())
+        .data(PrimaryDb(data.primary.clone()))
+        .data(data.viewer)
+        .data(data.client)
+        .data(Loaders::new(data.db.clone(), data.now))
 }

@@ -13,24 +13,31 @@ use crate::{
     config::Settings,
     context::MaybeViewer,
     db::{self, DbStats},
+    documents::Documents,
     enums::Role,
     error::BoxError,
     http::{files, graphql, health, metrics, request_id::request_id, security, ws},
     jobs::{JobRunner, RunnerConfig},
     metrics::Metrics,
+    operation_limits::OperationLimits,
     persisted::AllowList,
     reports::sweep,
     schema::{self, ApiSchema},
     services::{AppServices, SharedServices},
 };
 
-/// What every handler can reach.
+/// What every handler can reach. Each HTTP worker has its own copy, with database pools of
+/// its own (`AppState::for_worker`); the rest is shared.
 #[derive(Clone)]
 pub struct AppState {
     /// The primary: every write, and every read that must see the latest state.
     pub db: DatabaseConnection,
     /// The read replica (`DATABASE_READ_URL`), when there is one.
     pub read_db: Option<DatabaseConnection>,
+    /// Every HTTP worker's request pools, for `/metrics`.
+    pub worker_pools: Arc<std::sync::Mutex<Vec<DatabaseConnection>>>,
+    /// Parsed and checked GraphQL documents, and APQ registrations.
+    pub documents: Arc<Documents>,
     pub read_db_stats: Arc<DbStats>,
     pub schema: ApiSchema,
     pub settings: Arc<Settings>,
@@ -43,9 +50,30 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// How long a request's DataLoaders collect keys (GRAPHQL_BATCH_WINDOW_MS).
-    pub fn batch_window(&self) -> std::time::Duration {
-        std::time::Duration::from_millis(self.settings.graphql_batch_window_ms)
+    /// This state for one HTTP worker: pools of `pool_size` connections each (primary, and
+    /// replica if any) that the worker's own runtime opens and polls (`db::connect_lazy`).
+    async fn for_worker(&self, pool_size: u32) -> Result<Self, sea_orm::DbErr> {
+        let settings = &self.settings;
+        let db = db::counted(
+            db::connect_lazy(&settings.database_url, settings, pool_size).await?,
+            self.db_stats.clone(),
+        );
+        let read_db = match &settings.database_read_url {
+            Some(url) => Some(db::counted(
+                db::connect_lazy(url, settings, pool_size).await?,
+                self.read_db_stats.clone(),
+            )),
+            None => None,
+        };
+        self.worker_pools
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(db.clone());
+        Ok(Self {
+            db,
+            read_db,
+            ..self.clone()
+        })
     }
 
     /// The database a GraphQL request reads from. The replica serves queries, except for
@@ -82,6 +110,9 @@ impl AppState {
     }
 }
 
+/// Connections of the pools outside the HTTP workers (start-up checks, background sweeps).
+const BACKGROUND_POOL_SIZE: u32 = 2;
+
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE_SECS: u64 = 30;
 
@@ -108,9 +139,12 @@ impl Application {
             db::ensure_database_exists(settings.direct_database_url()).await?;
             db::migrate_up(settings.direct_database_url()).await?;
         }
+        // These pools connect at once, so a database that does not answer stops the start;
+        // afterwards they serve only background work (the storage sweep). Requests use the
+        // HTTP workers' own pools (`AppState::for_worker`).
         let db_stats = Arc::new(DbStats::default());
         let db = db::counted(
-            db::connect(&settings, settings.db_pool_size).await?,
+            db::connect(&settings, BACKGROUND_POOL_SIZE).await?,
             db_stats.clone(),
         );
         let read_db_stats = Arc::new(DbStats::default());
@@ -120,7 +154,7 @@ impl Application {
                     database_url: url.clone(),
                     ..settings.clone()
                 };
-                let pool = db::connect(&replica, settings.db_pool_size).await?;
+                let pool = db::connect(&replica, BACKGROUND_POOL_SIZE).await?;
                 Some(db::counted(pool, read_db_stats.clone()))
             }
             None => None,
@@ -129,7 +163,15 @@ impl Application {
         let (stop_jobs, stopped) = watch::channel(false);
         let (events, event_listener) =
             EventHub::start(settings.direct_database_url(), stopped.clone()).await?;
-        let schema = schema::build(db.clone(), services.clone(), events.clone(), &settings);
+        let schema = schema::build(services.clone(), events.clone(), &settings);
+        let documents = Arc::new(Documents::new(
+            OperationLimits {
+                max_root_fields: settings.graphql_max_root_fields,
+                max_aliases: settings.graphql_max_aliases,
+            },
+            settings.graphql_document_cache_size,
+            settings.apq_cache_size,
+        ));
         let allow_list = match &settings.persisted_queries_file {
             Some(path) => {
                 let list = AllowList::load(path)?;
@@ -140,9 +182,19 @@ impl Application {
         };
         let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let address = listener.local_addr()?;
+        let http_workers = settings.http_workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        // DB_POOL_SIZE is the server's: the workers share it out.
+        let worker_pool_size = settings
+            .db_pool_size
+            .div_ceil(u32::try_from(http_workers).unwrap_or(u32::MAX))
+            .max(1);
         let state = AppState {
             db,
             read_db,
+            worker_pools: Arc::default(),
+            documents,
             read_db_stats,
             schema,
             settings: Arc::new(settings),
@@ -153,11 +205,16 @@ impl Application {
             allow_list,
         };
 
-        let data = web::Data::new(state.clone());
+        let shared = state.clone();
         let origins = state.settings.cors_allowed_origins.clone();
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
+            let shared = shared.clone();
             App::new()
-                .app_data(data.clone())
+                // Runs on the worker's own runtime, before it takes connections.
+                .data_factory(move || {
+                    let shared = shared.clone();
+                    async move { shared.for_worker(worker_pool_size).await }
+                })
                 .wrap(security::cors(&origins))
                 .wrap(security::headers())
                 .wrap(from_fn(request_id))
@@ -165,10 +222,8 @@ impl Application {
         })
         // Signals are handled by `shutdown_on_signal`: actix treats SIGINT as a forced stop.
         .disable_signals()
-        .shutdown_timeout(SHUTDOWN_GRACE_SECS);
-        if let Some(workers) = state.settings.http_workers {
-            server = server.workers(workers);
-        }
+        .shutdown_timeout(SHUTDOWN_GRACE_SECS)
+        .workers(http_workers);
         let server = server.listen(listener)?.run();
 
         // Job workers get a small pool of their own: background work never takes the

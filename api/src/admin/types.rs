@@ -1,11 +1,12 @@
 //! What an admin sees: account metadata and the audit log, never health data.
 
-use async_graphql::{Context, ID, Json, Object, dataloader::DataLoader};
+use async_graphql::{Context, ID, Json, Object};
 use chrono::{DateTime, Utc};
 use entity::{audit_events, users};
 
 use crate::{
     auth::loaders::SessionsByUserId,
+    batching::load_one,
     enums::{AuditEventType, Role},
     error::AppError,
     pagination::{RootRelation, SortKey, count_children},
@@ -73,8 +74,7 @@ impl Account {
     }
     /// The latest activity on any device.
     async fn last_active_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>, AppError> {
-        let loader = ctx.data_unchecked::<DataLoader<LastActiveByUserId>>();
-        Ok(loader.load_one(self.0.id).await?)
+        Ok(load_one::<LastActiveByUserId>(ctx, self.0.id).await?)
     }
     /// Devices signed in now.
     async fn active_session_count(&self, ctx: &Context<'_>) -> Result<i64, AppError> {

@@ -1,6 +1,6 @@
 //! Assessment queries and mutations: thin resolvers over the engine and `service`.
 
-use async_graphql::{Context, Enum, ID, Object, SimpleObject, dataloader::DataLoader};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use sea_orm::TransactionTrait;
@@ -216,14 +216,13 @@ pub async fn trend_points(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> Result<Vec<AssessmentTrendPoint>, AppError> {
-    let loader = ctx.data_unchecked::<DataLoader<TrendLoader>>();
-    let rows = loader
-        .load_one(TrendKey {
-            user_id,
-            assessment_type,
-            from,
-            to,
-        })
+    let key = TrendKey {
+        user_id,
+        assessment_type,
+        from,
+        to,
+    };
+    let rows = crate::batching::load_one::<TrendLoader>(ctx, key)
         .await?
         .unwrap_or_default();
     rows.into_iter()

@@ -20,20 +20,19 @@ pub struct TrendLoader {
     db: sea_orm::DatabaseConnection,
 }
 
-impl TrendLoader {
-    pub fn new(db: sea_orm::DatabaseConnection) -> Self {
-        Self { db }
-    }
-}
-
-impl async_graphql::dataloader::Loader<TrendKey> for TrendLoader {
+impl crate::batching::BatchLoader for TrendLoader {
+    type Key = TrendKey;
     type Value = Vec<entity::health_assessments::Model>;
-    type Error = std::sync::Arc<sea_orm::DbErr>;
+
+    fn for_request(db: &sea_orm::DatabaseConnection, _now: chrono::DateTime<chrono::Utc>) -> Self {
+        Self { db: db.clone() }
+    }
 
     async fn load(
         &self,
         keys: &[TrendKey],
-    ) -> Result<std::collections::HashMap<TrendKey, Self::Value>, Self::Error> {
+    ) -> Result<std::collections::HashMap<TrendKey, Self::Value>, std::sync::Arc<sea_orm::DbErr>>
+    {
         use entity::health_assessments::{Column, Entity};
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 

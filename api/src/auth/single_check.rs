@@ -2,11 +2,8 @@
 //! more than once (through aliases or fragments) is refused before anything runs, so a
 //! single request cannot multiply guesses. Batched requests are not accepted at all.
 
-use std::sync::Arc;
-
 use async_graphql::{
-    ServerError, ServerResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    ServerError,
     parser::types::{ExecutableDocument, OperationType, SelectionSet},
 };
 
@@ -25,38 +22,19 @@ const GUARDED: &[&str] = &[
     "deleteAccount",
 ];
 
-pub struct SingleSecretCheck;
-
-impl ExtensionFactory for SingleSecretCheck {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(SingleSecretCheckExtension)
-    }
-}
-
-struct SingleSecretCheckExtension;
-
-#[async_trait::async_trait]
-impl Extension for SingleSecretCheckExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        for (_, operation) in document.operations.iter() {
-            if operation.node.ty == OperationType::Mutation
-                && guarded_calls(&document, &operation.node.selection_set.node) > 1
-            {
-                return Err(ServerError::new(
-                    "an operation may call at most one sign-in, code or password mutation",
-                    Some(operation.pos),
-                ));
-            }
+/// Refuses a document with a mutation that calls guarded fields more than once.
+pub fn check(document: &ExecutableDocument) -> Result<(), ServerError> {
+    for (_, operation) in document.operations.iter() {
+        if operation.node.ty == OperationType::Mutation
+            && guarded_calls(document, &operation.node.selection_set.node) > 1
+        {
+            return Err(ServerError::new(
+                "an operation may call at most one sign-in, code or password mutation",
+                Some(operation.pos),
+            ));
         }
-        Ok(document)
     }
+    Ok(())
 }
 
 /// Guarded root fields of an operation, fragments included.

@@ -3,7 +3,7 @@
 //! A `Patient` is reached only through a live grant (`patients`, `patient`), and shows health
 //! data only within the grant's scopes: a list outside them is null.
 
-use async_graphql::{Context, ID, Object, dataloader::DataLoader};
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{care_team_grants, users};
 
@@ -13,6 +13,7 @@ use crate::{
         graphql::{AssessmentFilters, assessments_page},
         types::HealthAssessment,
     },
+    batching::load_one,
     context::services,
     enums::{AnalysisStatus, AssessmentType, CareTeamScope, Gender, ReportType},
     error::AppError,
@@ -26,8 +27,9 @@ use crate::{
 
 /// The account `id`, loaded with every other account the request shows in one statement.
 pub async fn load_user(ctx: &Context<'_>, id: i32) -> Result<users::Model, AppError> {
-    let loader = ctx.data_unchecked::<DataLoader<UsersById>>();
-    loader.load_one(id).await?.ok_or(AppError::NotFound)
+    load_one::<UsersById>(ctx, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Another person as a care team shows them: a name and an address, nothing more.
@@ -134,8 +136,7 @@ impl Patient {
     }
     /// The patient's latest activity in the app, on any device.
     async fn last_active_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>, AppError> {
-        let loader = ctx.data_unchecked::<DataLoader<LastActiveByUserId>>();
-        Ok(loader.load_one(self.grant.patient_id).await?)
+        Ok(load_one::<LastActiveByUserId>(ctx, self.grant.patient_id).await?)
     }
 
     /// The patient's health assessments, newest first (as `me.healthAssessments`); null unless

@@ -20,24 +20,16 @@ use actix_web::{
     http::{StatusCode, header},
     web,
 };
-use async_graphql::{
-    Request, Response, Variables,
-    http::GraphiQLSource,
-    parser::{
-        parse_query,
-        types::{DocumentOperations, OperationType},
-    },
-};
+use async_graphql::{Request, Response, ServerError, Variables, http::GraphiQLSource};
 use futures_util::StreamExt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 
 use crate::{
     auth::{service::resolve_token, token},
     context::{ClientInfo, MaybeViewer},
     error::{self, code},
-    operation_limits::ReadOnlyRequest,
-    schema,
+    schema::{self, RequestData},
     startup::AppState,
 };
 
@@ -89,7 +81,7 @@ pub async fn post(
     }
     match serde_json::from_slice::<PostBody>(&body) {
         Ok(body) => match body.into_request() {
-            Ok(request) => execute(&req, &state, kind, request).await,
+            Ok(request) => execute(&req, &state, kind, request, Method::Post).await,
             Err(message) => request_error(kind, StatusCode::BAD_REQUEST, message),
         },
         Err(err) => request_error(
@@ -195,18 +187,10 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             );
         }
     };
-    if is_write_operation(&query, params.operation_name.as_deref()) {
-        let mut response = request_error(
-            kind,
-            StatusCode::METHOD_NOT_ALLOWED,
-            "only queries may be sent with GET; send mutations with POST",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
-        return response;
-    }
-    let mut request = Request::new(query).data(ReadOnlyRequest);
+    let method = Method::Get {
+        with_text: !query.is_empty(),
+    };
+    let mut request = Request::new(query);
     add_extensions(&mut request, extensions);
     if let Some(name) = params.operation_name {
         request = request.operation_name(name);
@@ -225,8 +209,18 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             }
         }
     }
-    execute(&req, &state, kind, request).await
+    execute(&req, &state, kind, request, method).await
 }
+
+/// How the request came: GET runs queries only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Method {
+    Post,
+    /// `with_text`: the operation's text was sent (not only an APQ hash).
+    Get { with_text: bool },
+}
+
+const GET_RUNS_QUERIES_ONLY: &str = "only queries may be sent with GET; send mutations with POST";
 
 pub async fn graphiql() -> HttpResponse {
     let page = GraphiQLSource::build()
@@ -248,7 +242,10 @@ pub(super) async fn execute(
     state: &AppState,
     kind: ResponseKind,
     request: Request,
+    method: Method,
 ) -> HttpResponse {
+    let started = std::time::Instant::now();
+    let operation = request.operation_name.clone();
     let request = match &state.allow_list {
         Some(list) => match list.admit(request) {
             Ok(request) => request,
@@ -256,13 +253,29 @@ pub(super) async fn execute(
         },
         None => request,
     };
-    // Only worth knowing with a replica: which database serves the request, and whether the
-    // session has written lately. An APQ request by hash alone may be anything: a write. (An
-    // allow-listed operation sent by hash has its text by now.)
-    let writes = state.read_db.is_some()
-        && (request.query.trim().is_empty()
-            || is_write_operation(&request.query, request.operation_name.as_deref()));
-    let viewer = match viewer(req, state, writes).await {
+    let (request, document) = match state.documents.prepare(request) {
+        Ok(prepared) => prepared,
+        Err(error) => return refused(state, kind, operation.as_deref(), started, error),
+    };
+    let writes = document.selects_write(request.operation_name.as_deref());
+    if let Method::Get { with_text } = method
+        && !document.only_queries()
+    {
+        if with_text && writes {
+            let mut response =
+                request_error(kind, StatusCode::METHOD_NOT_ALLOWED, GET_RUNS_QUERIES_ONLY);
+            response
+                .headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+            return response;
+        }
+        let error = ServerError::new(GET_RUNS_QUERIES_ONLY, None);
+        return refused(state, kind, operation.as_deref(), started, error);
+    }
+    // Only worth recording with a replica: a session that wrote reads from the primary for a
+    // while (`AppState::database_for`).
+    let records_write = writes && state.read_db.is_some();
+    let viewer = match viewer(req, state, records_write).await {
         Ok(viewer) => viewer,
         Err(err) => {
             tracing::error!(error = %error::error_chain(&err), "could not resolve the bearer token");
@@ -276,18 +289,16 @@ pub(super) async fn execute(
     };
     let now = state.services.clock.now();
     let db = state.database_for(&viewer, writes, now);
-    let request = schema::prepare_request(
-        request,
+    let data = RequestData {
         db,
+        primary: &state.db,
         now,
         viewer,
-        client_info(req, &state.settings.trusted_proxies),
-        state.batch_window(),
-    );
+        client: client_info(req, &state.settings.trusted_proxies),
+    };
+    let request = schema::prepare_request(request, data);
     let limit = std::time::Duration::from_secs(state.settings.graphql_timeout_secs);
-    let operation = request.operation_name.clone();
-    let started = std::time::Instant::now();
-    let Ok(mut response) = tokio::time::timeout(limit, state.schema.execute(request)).await else {
+    let Ok(response) = tokio::time::timeout(limit, state.schema.execute(request)).await else {
         state
             .metrics
             .observe(operation.as_deref(), started.elapsed(), &[code::INTERNAL]);
@@ -303,6 +314,28 @@ pub(super) async fn execute(
             ),
         );
     };
+    finish(state, kind, operation.as_deref(), started, response)
+}
+
+/// A request refused before it ran, answered as GraphQL errors of the request.
+fn refused(
+    state: &AppState,
+    kind: ResponseKind,
+    operation: Option<&str>,
+    started: std::time::Instant,
+    error: ServerError,
+) -> HttpResponse {
+    finish(state, kind, operation, started, Response::from_errors(vec![error]))
+}
+
+/// Counts the response in the metrics and writes it out.
+fn finish(
+    state: &AppState,
+    kind: ResponseKind,
+    operation: Option<&str>,
+    started: std::time::Instant,
+    mut response: Response,
+) -> HttpResponse {
     error::finalize_errors(&mut response.errors);
     let codes: Vec<&str> = response
         .errors
@@ -315,9 +348,7 @@ pub(super) async fn execute(
             _ => None,
         })
         .collect();
-    state
-        .metrics
-        .observe(operation.as_deref(), started.elapsed(), &codes);
+    state.metrics.observe(operation, started.elapsed(), &codes);
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
@@ -326,7 +357,37 @@ pub(super) async fn execute(
     } else {
         StatusCode::OK
     };
-    respond(kind, status, &body_of(&response, !request_failed))
+    let body = Body {
+        data: (!request_failed).then_some(&response.data),
+        errors: &response.errors,
+        extensions: &response.extensions,
+    };
+    match serde_json::to_vec(&body) {
+        Ok(body) => HttpResponse::build(status)
+            .content_type(kind.content_type())
+            .body(body),
+        Err(err) => {
+            tracing::error!(error = %err, "could not serialise a GraphQL response");
+            error_response(
+                kind,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                code::INTERNAL,
+                error::INTERNAL_MESSAGE,
+            )
+        }
+    }
+}
+
+/// A GraphQL response body, serialised straight from async-graphql's values (fields in the
+/// order the query selected them).
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[ServerError]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
 /// The caller behind the `Authorization` header; a missing, malformed or unknown token is
@@ -371,37 +432,6 @@ pub(super) fn client_info(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Clie
         .and_then(|v| v.to_str().ok())
         .map(|v| v.chars().take(256).collect());
     ClientInfo { ip, user_agent }
-}
-
-fn body_of(response: &Response, with_data: bool) -> Json {
-    let mut body = Map::new();
-    if with_data {
-        body.insert("data".into(), json!(response.data));
-    }
-    if !response.errors.is_empty() {
-        body.insert("errors".into(), json!(response.errors));
-    }
-    if !response.extensions.is_empty() {
-        body.insert("extensions".into(), json!(response.extensions));
-    }
-    Json::Object(body)
-}
-
-/// Whether the selected operation of `query` writes (mutation) or streams (subscription).
-/// A document that does not parse is left to the executor, which reports the syntax error.
-fn is_write_operation(query: &str, operation_name: Option<&str>) -> bool {
-    let Ok(document) = parse_query(query) else {
-        return false;
-    };
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops
-            .iter()
-            .find(|(n, _)| n.as_str() == name)
-            .map(|(_, op)| op),
-        (DocumentOperations::Multiple(_), None) => None,
-    };
-    operation.is_some_and(|op| op.node.ty != OperationType::Query)
 }
 
 /// Picks the response media type from `Accept`: the acceptable type with the highest q,

@@ -22,7 +22,17 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
                 .finish();
         }
     }
-    let pool = state.db.get_postgres_connection_pool();
+    // Requests use the HTTP workers' pools; count them all.
+    let pool = state
+        .worker_pools
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .map(|db| {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle())
+        })
+        .fold((0, 0), |(size, idle), (s, i)| (size + s, idle + i));
     let jobs = state
         .db
         .query_one_raw(Statement::from_string(
@@ -41,7 +51,7 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         })
         .unwrap_or((0, 0));
     match state.metrics.render(
-        (pool.size(), pool.num_idle()),
+        pool,
         jobs,
         state.events.subscribers(),
         state.db_stats.statements(),

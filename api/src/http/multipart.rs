@@ -81,7 +81,7 @@ pub(super) async fn post(
         .max_file_size(state.settings.upload_max_bytes)
         .max_num_files(MAX_FILES);
     match async_graphql::http::receive_body(content_type, body, options).await {
-        Ok(request) => execute(req, state, kind, request).await,
+        Ok(request) => execute(req, state, kind, request, super::graphql::Method::Post).await,
         Err(_) if over_limit.load(Ordering::SeqCst) => too_large(kind, state),
         Err(ParseRequestError::PayloadTooLarge) => too_large(kind, state),
         Err(err) => request_error(

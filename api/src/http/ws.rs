@@ -27,7 +27,8 @@ use super::graphql::client_info;
 use crate::{
     auth::{service::resolve_token, token},
     context::{ClientInfo, MaybeViewer},
-    error, schema,
+    error,
+    schema::{self, RequestData},
     startup::AppState,
 };
 
@@ -336,15 +337,24 @@ impl Connection {
             },
             None => request,
         };
-        let now = self.state.services.clock.now();
-        let request = schema::prepare_request(
-            request,
-            &self.state.db,
-            now,
+        let request = match self.state.documents.prepare(request) {
+            Ok((request, _)) => request,
+            Err(error) => {
+                let mut errors = vec![error];
+                error::finalize_errors(&mut errors);
+                let error = json!({ "id": id, "type": "error", "payload": errors });
+                let _ = out.send(Outgoing::Send(error));
+                return Ok(());
+            }
+        };
+        let data = RequestData {
+            db: &self.state.db,
+            primary: &self.state.db,
+            now: self.state.services.clock.now(),
             viewer,
-            self.client.clone(),
-            self.state.batch_window(),
-        );
+            client: self.client.clone(),
+        };
+        let request = schema::prepare_request(request, data);
         let schema = self.state.schema.clone();
         let out = out.clone();
         let task_id = id.clone();

@@ -3,7 +3,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::Loader;
+use crate::batching::BatchLoader;
 use chrono::{DateTime, Utc};
 use entity::{user_sessions, users};
 use sea_orm::{
@@ -15,17 +15,15 @@ pub struct UsersById {
     db: DatabaseConnection,
 }
 
-impl UsersById {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
-    }
-}
-
-impl Loader<i32> for UsersById {
+impl BatchLoader for UsersById {
+    type Key = i32;
     type Value = users::Model;
-    type Error = Arc<DbErr>;
 
-    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, users::Model>, Self::Error> {
+    fn for_request(db: &DatabaseConnection, _now: DateTime<Utc>) -> Self {
+        Self { db: db.clone() }
+    }
+
+    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, users::Model>, Arc<DbErr>> {
         Ok(users_by_id(&self.db, ids).await?)
     }
 }
@@ -47,23 +45,21 @@ pub struct LastActiveByUserId {
     db: DatabaseConnection,
 }
 
-impl LastActiveByUserId {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
-    }
-}
-
 #[derive(FromQueryResult)]
 struct LastActive {
     user_id: i32,
     last_active: DateTime<Utc>,
 }
 
-impl Loader<i32> for LastActiveByUserId {
+impl BatchLoader for LastActiveByUserId {
+    type Key = i32;
     type Value = DateTime<Utc>;
-    type Error = Arc<DbErr>;
 
-    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, DateTime<Utc>>, Self::Error> {
+    fn for_request(db: &DatabaseConnection, _now: DateTime<Utc>) -> Self {
+        Self { db: db.clone() }
+    }
+
+    async fn load(&self, ids: &[i32]) -> Result<HashMap<i32, DateTime<Utc>>, Arc<DbErr>> {
         let rows = user_sessions::Entity::find()
             .select_only()
             .column(user_sessions::Column::UserId)
