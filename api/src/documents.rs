@@ -21,7 +21,7 @@ use async_graphql::{
     Request, ServerError,
     parser::{
         parse_query,
-        types::{DocumentOperations, ExecutableDocument, OperationType},
+        types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
     },
 };
 use lru::LruCache;
@@ -38,7 +38,13 @@ pub struct Document {
     document: ExecutableDocument,
     /// Why the document is refused, if it is.
     refusal: Option<ServerError>,
+    /// Operations (by the name a request selected them with) that passed async-graphql's full
+    /// validation and declare no variables: their validation cannot come out otherwise again.
+    validated: Mutex<Vec<Option<String>>>,
 }
+
+/// Operation names remembered as validated per document; more are validated every time.
+const MAX_VALIDATED_OPERATIONS: usize = 8;
 
 impl Document {
     fn new(text: &str, limits: &OperationLimits) -> Result<Self, ServerError> {
@@ -47,21 +53,58 @@ impl Document {
             .check(&document)
             .and_then(|()| single_check::check(&document))
             .err();
-        Ok(Self { document, refusal })
+        Ok(Self {
+            document,
+            refusal,
+            validated: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The operation a request selects, as async-graphql picks it: by name, or the only one
+    /// (a single named operation needs no `operationName`).
+    fn operation(&self, operation_name: Option<&str>) -> Option<&OperationDefinition> {
+        match (&self.document.operations, operation_name) {
+            (DocumentOperations::Single(op), _) => Some(&op.node),
+            (DocumentOperations::Multiple(ops), Some(name)) => ops
+                .iter()
+                .find(|(n, _)| n.as_str() == name)
+                .map(|(_, op)| &op.node),
+            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+                ops.values().next().map(|op| &op.node)
+            }
+            (DocumentOperations::Multiple(_), None) => None,
+        }
+    }
+
+    /// Whether the selected operation already passed the full validation. async-graphql's
+    /// full validation depends on the document, the operation chosen and the variables'
+    /// values; an operation without variables that passed once passes again, so it is
+    /// validated with the cheaper checks only (`schema::build`).
+    pub fn validated(&self, operation_name: Option<&str>) -> bool {
+        lock(&self.validated)
+            .iter()
+            .any(|name| name.as_deref() == operation_name)
+    }
+
+    /// Records that the selected operation passed the full validation.
+    pub fn mark_validated(&self, operation_name: Option<&str>) {
+        let without_variables = self
+            .operation(operation_name)
+            .is_some_and(|op| op.variable_definitions.is_empty());
+        let mut validated = lock(&self.validated);
+        if without_variables
+            && validated.len() < MAX_VALIDATED_OPERATIONS
+            && !validated.iter().any(|name| name.as_deref() == operation_name)
+        {
+            validated.push(operation_name.map(str::to_owned));
+        }
     }
 
     /// Whether the operation `operation_name` selects (the only one when unnamed) is a
     /// mutation or a subscription. An operation that is not there is not a write.
     pub fn selects_write(&self, operation_name: Option<&str>) -> bool {
-        let operation = match (&self.document.operations, operation_name) {
-            (DocumentOperations::Single(op), _) => Some(op),
-            (DocumentOperations::Multiple(ops), Some(name)) => ops
-                .iter()
-                .find(|(n, _)| n.as_str() == name)
-                .map(|(_, op)| op),
-            (DocumentOperations::Multiple(_), None) => None,
-        };
-        operation.is_some_and(|op| op.node.ty != OperationType::Query)
+        self.operation(operation_name)
+            .is_some_and(|op| op.ty != OperationType::Query)
     }
 
     /// Whether every operation of the document is a query.

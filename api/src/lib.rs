@@ -29,6 +29,7 @@ pub mod pagination;
 pub mod persisted;
 pub mod rate_limit;
 pub mod reports;
+pub mod rows;
 pub mod schema;
 pub mod seed;
 pub mod services;

@@ -27,13 +27,31 @@ use sea_orm::{
 use crate::{
     batching::{BatchLoader, load_one},
     error::AppError,
+    rows::{FromRow, read_all},
 };
 
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;
 
 /// A connection as the schema shows it: edges of `N`, `pageInfo`, and a lazy `totalCount`.
-pub type Page<N> = Connection<String, N, TotalCount, EmptyFields>;
+pub type Page<N> = Connection<Cursor, N, TotalCount, EmptyFields>;
+
+/// An edge's position, encoded only when a client selects its `cursor` (or `pageInfo`'s).
+pub struct Cursor(SortKey);
+
+impl async_graphql::connection::CursorType for Cursor {
+    type Error = &'static str;
+
+    fn decode_cursor(cursor: &str) -> Result<Self, Self::Error> {
+        decode_cursor(cursor)
+            .map(Cursor)
+            .ok_or("not a cursor from this list")
+    }
+
+    fn encode_cursor(&self) -> String {
+        encode_cursor(self.0)
+    }
+}
 
 /// The position of a row in its list: sort timestamp, then id (`bigint` ids fit as well).
 pub type SortKey = (DateTime<Utc>, i64);
@@ -54,7 +72,7 @@ pub struct ChildList {
 
 /// Ties a list to the entity model its rows load into.
 pub trait ChildRelation: Send + Sync + 'static {
-    type Model: FromQueryResult + Clone + Send + Sync + 'static;
+    type Model: FromRow + Clone + Send + Sync + 'static;
     const LIST: ChildList;
     fn parent_id(row: &Self::Model) -> i32;
     fn sort_key(row: &Self::Model) -> SortKey;
@@ -336,7 +354,7 @@ fn into_page<M, N: OutputType>(
     let mut page =
         Connection::with_additional_fields(backward && has_more, !backward && has_more, total);
     for row in rows {
-        let cursor = encode_cursor(sort_key(&row));
+        let cursor = Cursor(sort_key(&row));
         page.edges.push(Edge::new(cursor, to_node(row)?));
     }
     Ok(page)
@@ -488,23 +506,41 @@ impl<R: ChildRelation> BatchLoader for PageLoader<R> {
         for key in keys {
             by_args.entry(&key.args).or_default().push(key.parent_id);
         }
-        let mut pages: HashMap<PageKey, Vec<R::Model>> = HashMap::new();
+        let mut pages: HashMap<PageKey, Vec<R::Model>> = HashMap::with_capacity(keys.len());
         for (args, parents) in by_args {
-            let statement = page_statement(&R::LIST, args, parents, self.now);
-            for row in R::Model::find_by_statement(statement).all(&self.db).await? {
-                let key = PageKey {
-                    parent_id: R::parent_id(&row),
-                    args: args.clone(),
-                };
-                pages.entry(key).or_default().push(row);
+            let statement = page_statement::<R::Model>(&R::LIST, args, parents, self.now);
+            let rows = self.db.query_all_raw(statement).await?;
+            // Rows come ordered by parent: one page per run of equal parents.
+            let mut page: Vec<R::Model> = Vec::new();
+            for row in read_all::<R::Model>(&rows)? {
+                if page.last().is_some_and(|last| R::parent_id(last) != R::parent_id(&row)) {
+                    finish_page::<R>(&mut pages, args, std::mem::take(&mut page));
+                }
+                page.push(row);
             }
+            finish_page::<R>(&mut pages, args, page);
         }
         Ok(pages)
     }
 }
 
-/// `limit + 1` rows per parent in list order (reversed for `last`), filtered by the cursors.
-fn page_statement(
+fn finish_page<R: ChildRelation>(
+    pages: &mut HashMap<PageKey, Vec<R::Model>>,
+    args: &PageArgs,
+    page: Vec<R::Model>,
+) {
+    if let Some(first) = page.first() {
+        let key = PageKey {
+            parent_id: R::parent_id(first),
+            args: args.clone(),
+        };
+        pages.insert(key, page);
+    }
+}
+
+/// `limit + 1` rows per parent in list order (reversed for `last`), filtered by the cursors;
+/// the columns of `M` in its order.
+fn page_statement<M: FromRow>(
     list: &ChildList,
     args: &PageArgs,
     parents: Vec<i32>,
@@ -534,11 +570,12 @@ fn page_statement(
     filters.push_str(&page_conditions(sort, newest_first, args, &mut values));
     values.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
     let sql = format!(
-        "SELECT * FROM (\
+        "SELECT {columns} FROM (\
            SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.{fk} ORDER BY t.{sort} {dir}, t.id {dir}) AS page_row \
            FROM {table} t WHERE t.{fk} = ANY($1){filters}\
          ) p WHERE p.page_row <= ${} ORDER BY p.{fk}, p.page_row",
-        values.len()
+        values.len(),
+        columns = M::select_list("p"),
     );
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }

@@ -1,6 +1,8 @@
 //! The GraphQL schema: one query object per domain area, merged.
 
-use async_graphql::{MergedObject, MergedSubscription, Request, Schema, SchemaBuilder};
+use async_graphql::{
+    MergedObject, MergedSubscription, Request, Schema, SchemaBuilder, ValidationMode,
+};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
@@ -66,8 +68,18 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
 
 /// The schema the server runs, with the depth and complexity limits of `settings`. The
 /// databases are per request (`prepare_request`): each HTTP worker has its own pool.
-pub fn build(services: SharedServices, events: EventHub, settings: &Settings) -> ApiSchema {
+///
+/// `ValidationMode::Fast` keeps only the checks that depend on more than the document (the
+/// depth and complexity limits, fragment cycles, uploads); the server uses it for a document
+/// whose operation has no variables and already passed the full validation (`documents`).
+pub fn build(
+    services: SharedServices,
+    events: EventHub,
+    settings: &Settings,
+    validation: ValidationMode,
+) -> ApiSchema {
     let mut schema = builder()
+        .validation_mode(validation)
         .data(services)
         .data(events)
         .limit_depth(settings.graphql_depth_limit)

@@ -4,6 +4,7 @@
 use std::{net::TcpListener, sync::Arc};
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
+use async_graphql::ValidationMode;
 use sea_orm::DatabaseConnection;
 use tokio::{sync::watch, task::JoinHandle};
 
@@ -40,6 +41,9 @@ pub struct AppState {
     pub documents: Arc<Documents>,
     pub read_db_stats: Arc<DbStats>,
     pub schema: ApiSchema,
+    /// The same schema, for documents that already passed its full validation
+    /// (`documents::Document::validated`).
+    pub revalidated_schema: ApiSchema,
     pub settings: Arc<Settings>,
     pub services: SharedServices,
     pub db_stats: Arc<DbStats>,
@@ -163,7 +167,14 @@ impl Application {
         let (stop_jobs, stopped) = watch::channel(false);
         let (events, event_listener) =
             EventHub::start(settings.direct_database_url(), stopped.clone()).await?;
-        let schema = schema::build(services.clone(), events.clone(), &settings);
+        let schema = schema::build(
+            services.clone(),
+            events.clone(),
+            &settings,
+            ValidationMode::Strict,
+        );
+        let revalidated_schema =
+            schema::build(services.clone(), events.clone(), &settings, ValidationMode::Fast);
         let documents = Arc::new(Documents::new(
             OperationLimits {
                 max_root_fields: settings.graphql_max_root_fields,
@@ -197,6 +208,7 @@ impl Application {
             documents,
             read_db_stats,
             schema,
+            revalidated_schema,
             settings: Arc::new(settings),
             services,
             db_stats,

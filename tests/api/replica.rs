@@ -90,6 +90,13 @@ async fn queries_use_the_replica_writes_and_fresh_writers_the_primary() {
     assert_eq!(data["me"]["healthAssessments"]["totalCount"], 1);
     assert!(from_replica >= 2);
 
+    // A named mutation sent without `operationName` is the document's only operation, and a
+    // write: the primary runs it, though this session has not written for a while.
+    let named = "mutation Measure { createHealthAssessment(input: { bmi: { heightCm: 180, weightKg: 82 } }) { assessment { id } } }";
+    let (data, _, from_replica) = routed(&app, &token, named).await;
+    assert!(data["createHealthAssessment"]["assessment"]["id"].is_string());
+    assert_eq!(from_replica, 0);
+
     // Clinicians read other people's data through grants: always from the primary, so a
     // revocation counts at once.
     let clinician = app

@@ -36,7 +36,11 @@ PEER_PORT=${PEER_PORT:-15678}
 BASELINE_PORT=${BASELINE_PORT:-18090}
 BASELINE_BIN=${BASELINE_BIN:-}
 DB_NAME=${DB_NAME:-echo_bench}
-DB=postgres://postgres@127.0.0.1:5432/$DB_NAME
+# TLS to a database on the same host buys nothing; PostGraphile (node-postgres) does not use it
+# unless told to, so neither do the server and pgbench here (DB_SSLMODE=prefer to measure it).
+DB_SSLMODE=${DB_SSLMODE:-disable}
+export PGSSLMODE=$DB_SSLMODE
+DB=postgres://postgres@127.0.0.1:5432/$DB_NAME?sslmode=$DB_SSLMODE
 PG_LOG=${PG_LOG:-$(ls -t /var/log/postgresql/postgresql-*-main.log | head -n 1)}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 WORK=$(mktemp -d)
@@ -88,7 +92,7 @@ ids_of() {
 }
 
 # 1. Capture: the server's statements for SAMPLES random users of each workload.
-serve "$DB?options=-c%20log_statement%3Dall" "$PORT"
+serve "$DB&options=-c%20log_statement%3Dall" "$PORT"
 for workload in $WORKLOADS; do
     IFS=: read -r first step count <<<"$(ids_of "$workload")"
     mkdir -p "$WORK/sql/$workload"

@@ -105,8 +105,8 @@ impl AuditLogEntry {
         self.0.ip_address.map(|ip| ip.ip().to_string())
     }
     /// What happened, as recorded (ids, field names, counts).
-    async fn details(&self) -> Json<serde_json::Value> {
-        Json(self.0.details.clone())
+    async fn details(&self) -> Json<&serde_json::Value> {
+        Json(&self.0.details)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at.to_utc()

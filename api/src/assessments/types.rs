@@ -63,8 +63,8 @@ impl HealthAssessment {
         self.probability_f64()
     }
     /// The answers given and the instrument's detailed result (bands, points, version).
-    async fn assessment_data(&self) -> Json<serde_json::Value> {
-        Json(self.row.assessment_data.clone())
+    async fn assessment_data(&self) -> Json<&serde_json::Value> {
+        Json(&self.row.assessment_data)
     }
     /// Plain-language recommendations.
     async fn recommendations(&self) -> &[String] {

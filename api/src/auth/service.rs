@@ -1,19 +1,19 @@
 //! Device sessions: opening, resolving a bearer token back to its caller, revoking.
 
-use std::net::IpAddr;
+use std::{net::IpAddr, sync::LazyLock};
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{user_sessions, users};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
     prelude::IpNetwork,
     sea_query::{Expr, IntoCondition},
 };
 
 use super::token;
-use crate::context::Viewer;
+use crate::{context::Viewer, rows::FromRow};
 
 /// How stale `last_activity` may get before a request refreshes it; bounds the writes a busy
 /// client causes to one a minute.
@@ -74,16 +74,28 @@ pub async fn resolve_token(
     now: DateTime<Utc>,
     records_write: bool,
 ) -> Result<Option<Viewer>, DbErr> {
-    let found = user_sessions::Entity::find()
-        .filter(user_sessions::Column::SessionToken.eq(token::hash(token)))
-        .filter(live_at(now))
-        .find_also_related(users::Entity)
-        .filter(users::Column::IsActive.eq(true))
-        .one(conn)
-        .await?;
-    let Some((mut session, Some(user))) = found else {
+    // Runs on every request: one fixed statement, read by column position (`rows`). The
+    // session conditions are `live_at`'s.
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {}, {} FROM user_sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.session_token = $1 AND s.is_active AND s.expires_at > $2 \
+             AND s.last_activity + make_interval(secs => s.idle_timeout_seconds) > $2 \
+             AND u.is_active",
+            user_sessions::Model::select_list("s"),
+            users::Model::select_list("u"),
+        )
+    });
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        SQL.as_str(),
+        [token::hash(token).into(), now.into()],
+    );
+    let Some(row) = conn.query_one_raw(statement).await? else {
         return Ok(None);
     };
+    let mut session = user_sessions::Model::read(&row, 0)?;
+    let user = users::Model::read(&row, user_sessions::Model::COLUMNS.len())?;
     if records_write || now.signed_duration_since(session.last_activity) >= ACTIVITY_RESOLUTION {
         let mut update = user_sessions::Entity::update_many()
             .col_expr(user_sessions::Column::LastActivity, Expr::value(now));

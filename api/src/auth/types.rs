@@ -36,8 +36,8 @@ impl UserSession {
         ID::from(self.row.id.to_string())
     }
     /// What the client said about the device when signing in (name, platform, app version).
-    async fn device_info(&self) -> Json<serde_json::Value> {
-        Json(self.row.device_info.clone())
+    async fn device_info(&self) -> Json<&serde_json::Value> {
+        Json(&self.row.device_info)
     }
     /// The address the session was opened from, when known.
     async fn ip_address(&self) -> Option<String> {

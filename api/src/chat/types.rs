@@ -99,8 +99,8 @@ impl ChatMessage {
     }
     /// Technical details of how the message was produced (provider, model, latency, safety
     /// flags). Never holds secrets.
-    async fn metadata(&self) -> Json<serde_json::Value> {
-        Json(self.row.metadata.clone())
+    async fn metadata(&self) -> Json<&serde_json::Value> {
+        Json(&self.row.metadata)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at.to_utc()

@@ -297,8 +297,15 @@ pub(super) async fn execute(
         client: client_info(req, &state.settings.trusted_proxies),
     };
     let request = schema::prepare_request(request, data);
+    let operation_name = request.operation_name.clone();
+    let schema = if document.validated(operation_name.as_deref()) {
+        &state.revalidated_schema
+    } else {
+        &state.schema
+    };
     let limit = std::time::Duration::from_secs(state.settings.graphql_timeout_secs);
-    let Ok(response) = tokio::time::timeout(limit, state.schema.execute(request)).await else {
+    let execution = Execution::spawn(schema.clone(), request);
+    let Ok(response) = tokio::time::timeout(limit, execution).await else {
         state
             .metrics
             .observe(operation.as_deref(), started.elapsed(), &[code::INTERNAL]);
@@ -314,7 +321,57 @@ pub(super) async fn execute(
             ),
         );
     };
+    let Ok(response) = response else {
+        tracing::error!("a GraphQL execution panicked");
+        return error_response(
+            kind,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            code::INTERNAL,
+            error::INTERNAL_MESSAGE,
+        );
+    };
+    if !failed_before_running(&response) {
+        document.mark_validated(operation_name.as_deref());
+    }
     finish(state, kind, operation.as_deref(), started, response)
+}
+
+/// Whether the request failed before any resolver ran (syntax, validation, limits, variables):
+/// no data, and only errors without a path.
+fn failed_before_running(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+/// A GraphQL execution in a task of its own on the worker's runtime. Its resolvers wake it
+/// dozens of times (each batch, each statement); in the HTTP handler's task every wake-up
+/// also polled the connection's request decoder (actix-http), which costs more than the wake
+/// itself. Dropped (the client went away, or the timeout struck), it stops the execution:
+/// open transactions roll back, as they did when the execution ran inside the handler.
+struct Execution(tokio::task::JoinHandle<Response>);
+
+impl Execution {
+    fn spawn(schema: crate::schema::ApiSchema, request: Request) -> Self {
+        Self(tokio::spawn(async move { schema.execute(request).await }))
+    }
+}
+
+impl std::future::Future for Execution {
+    type Output = Result<Response, tokio::task::JoinError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl Drop for Execution {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A request refused before it ran, answered as GraphQL errors of the request.
@@ -349,9 +406,7 @@ fn finish(
         })
         .collect();
     state.metrics.observe(operation, started.elapsed(), &codes);
-    let request_failed = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
+    let request_failed = failed_before_running(&response);
     let status = if request_failed && kind == ResponseKind::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
     } else {
@@ -362,7 +417,9 @@ fn finish(
         errors: &response.errors,
         extensions: &response.extensions,
     };
-    match serde_json::to_vec(&body) {
+    // A home screen is about 20 KB: start big enough that the buffer rarely regrows.
+    let mut buffer = Vec::with_capacity(16 * 1024);
+    match serde_json::to_writer(&mut buffer, &body).map(|()| buffer) {
         Ok(body) => HttpResponse::build(status)
             .content_type(kind.content_type())
             .body(body),

@@ -77,8 +77,8 @@ impl MedicalReport {
         self.row.analyzed_at.map(|at| at.to_utc())
     }
     /// The latest analysis as stored (shape documented in docs/reports.md).
-    async fn analysis_result(&self) -> Option<Json<serde_json::Value>> {
-        self.row.analysis_result.clone().map(Json)
+    async fn analysis_result(&self) -> Option<Json<&serde_json::Value>> {
+        self.row.analysis_result.as_ref().map(Json)
     }
     /// The lab values the latest analysis found, typed; empty before it completes.
     async fn lab_results(&self) -> Vec<LabResult> {

@@ -3,11 +3,15 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use crate::batching::BatchLoader;
+use crate::{
+    batching::BatchLoader,
+    rows::{FromRow, read_all},
+};
 use chrono::{DateTime, Utc};
 use entity::{user_sessions, users};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QuerySelect, Statement,
 };
 
 /// Accounts by id: one `WHERE id IN (...)` per batch.
@@ -33,10 +37,15 @@ pub async fn users_by_id(
     db: &DatabaseConnection,
     ids: &[i32],
 ) -> Result<HashMap<i32, users::Model>, DbErr> {
-    let rows = users::Entity::find()
-        .filter(users::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!(
+            "SELECT {} FROM users u WHERE u.id = ANY($1)",
+            users::Model::select_list("u")
+        ),
+        [ids.to_vec().into()],
+    );
+    let rows = read_all::<users::Model>(&db.query_all_raw(statement).await?)?;
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }
 
