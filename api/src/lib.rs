@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod operation_limits;
 pub mod pagination;
 pub mod persisted;
+pub mod plain;
 pub mod rate_limit;
 pub mod reports;
 pub mod rows;

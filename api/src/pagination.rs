@@ -33,8 +33,9 @@ use crate::{
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;
 
-/// A connection as the schema shows it: edges of `N`, `pageInfo`, and a lazy `totalCount`.
-pub type Page<N> = Connection<Cursor, N, TotalCount, EmptyFields>;
+/// A connection as the schema shows it: edges of `N`, `pageInfo`, and a lazy `totalCount`
+/// (answered without async-graphql's resolver when the selection allows, `plain`).
+pub use crate::plain::Page;
 
 /// An edge's position, encoded only when a client selects its `cursor` (or `pageInfo`'s).
 pub struct Cursor(SortKey);
@@ -351,13 +352,14 @@ fn into_page<M, N: OutputType>(
     if backward {
         rows.reverse();
     }
-    let mut page =
+    let mut page: Connection<Cursor, N, TotalCount, EmptyFields> =
         Connection::with_additional_fields(backward && has_more, !backward && has_more, total);
+    page.edges.reserve(rows.len());
     for row in rows {
         let cursor = Cursor(sort_key(&row));
         page.edges.push(Edge::new(cursor, to_node(row)?));
     }
-    Ok(page)
+    Ok(Page(page))
 }
 
 /// A list with no parent (every account, the whole audit log), sorted by `SORT` then id.
@@ -676,6 +678,23 @@ macro_rules! child_relation {
             }
         }
     };
+}
+
+/// A page of `nodes` (sort key and node), for tests of how pages are shown.
+#[cfg(test)]
+pub(crate) fn test_page<N: OutputType>(nodes: Vec<(SortKey, N)>, has_next_page: bool) -> Page<N> {
+    let total = TotalCount {
+        key: CountOf::Root {
+            table: "unused",
+            filters: Vec::new(),
+        },
+    };
+    let mut page: Connection<Cursor, N, TotalCount, EmptyFields> =
+        Connection::with_additional_fields(false, has_next_page, total);
+    for (key, node) in nodes {
+        page.edges.push(Edge::new(Cursor(key), node));
+    }
+    Page(page)
 }
 
 #[cfg(test)]

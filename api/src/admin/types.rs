@@ -112,3 +112,9 @@ impl AuditLogEntry {
         self.0.created_at.to_utc()
     }
 }
+
+/// Admin lists are small and rare. (`plain`: resolved by async-graphql.)
+impl crate::plain::PlainFields for Account {}
+
+/// Admin lists are small and rare. (`plain`: resolved by async-graphql.)
+impl crate::plain::PlainFields for AuditLogEntry {}

@@ -1,6 +1,6 @@
 //! GraphQL view of a stored health assessment.
 
-use async_graphql::{ID, Json, Object};
+use async_graphql::{ID, Json, Object, Value};
 use chrono::{DateTime, Utc};
 use entity::health_assessments;
 use rust_decimal::prelude::ToPrimitive;
@@ -8,6 +8,7 @@ use rust_decimal::prelude::ToPrimitive;
 use crate::{
     enums::{AssessmentType, RiskLevel},
     error::AppError,
+    plain::{self, PlainFields},
 };
 
 /// The result of one clinical instrument for one person at one time.
@@ -84,5 +85,24 @@ impl HealthAssessment {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at.to_utc()
+    }
+}
+
+impl PlainFields for HealthAssessment {
+    fn plain_field(&self, field: &str) -> Option<Value> {
+        Some(match field {
+            "id" => plain::value(ID::from(self.row.id.to_string())),
+            "assessmentType" => plain::value(self.assessment_type),
+            "riskScore" => plain::value(self.row.risk_score),
+            "riskLevel" => plain::value(self.risk_level),
+            "probability" => plain::value(self.probability_f64()),
+            "assessmentData" => plain::json(&self.row.assessment_data),
+            "recommendations" => plain::texts(&self.row.recommendations),
+            "warningSigns" => plain::texts(&self.row.warning_signs),
+            "nextSteps" => plain::texts(&self.row.next_steps),
+            "isApiResult" => plain::value(self.row.is_api_result),
+            "createdAt" => plain::value(self.row.created_at.to_utc()),
+            _ => return None,
+        })
     }
 }

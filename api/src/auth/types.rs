@@ -98,3 +98,6 @@ impl From<crate::auth::accounts::SignedIn> for AuthPayload {
         }
     }
 }
+
+/// A handful of devices per account. (`plain`: resolved by async-graphql.)
+impl crate::plain::PlainFields for UserSession {}

@@ -201,3 +201,9 @@ impl Patient {
         ))
     }
 }
+
+/// Its lists load through loaders. (`plain`: resolved by async-graphql.)
+impl crate::plain::PlainFields for Patient {}
+
+/// Its clinician loads through a loader. (`plain`: resolved by async-graphql.)
+impl crate::plain::PlainFields for CareTeamGrant {}

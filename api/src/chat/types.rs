@@ -1,6 +1,6 @@
 //! GraphQL views of chat sessions and messages.
 
-use async_graphql::{Context, ID, Json, Object};
+use async_graphql::{Context, ID, Json, Object, Value};
 use chrono::{DateTime, Utc};
 use entity::{chat_messages, chat_sessions};
 
@@ -9,6 +9,7 @@ use crate::{
     enums::{MessageType, SenderType, SessionType},
     error::AppError,
     pagination::{Page, PageArgs, load_page},
+    plain::{self, PlainFields},
 };
 
 /// A conversation with the health assistant.
@@ -104,5 +105,33 @@ impl ChatMessage {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at.to_utc()
+    }
+}
+
+impl PlainFields for ChatSession {
+    fn plain_field(&self, field: &str) -> Option<Value> {
+        Some(match field {
+            "id" => plain::value(ID::from(self.row.id.to_string())),
+            "sessionType" => plain::value(self.session_type),
+            "isActive" => plain::value(self.row.is_active),
+            "startedAt" => plain::value(self.row.started_at.to_utc()),
+            "endedAt" => plain::value(self.row.ended_at.map(|t| t.to_utc())),
+            "totalMessages" => plain::value(self.row.total_messages),
+            _ => return None,
+        })
+    }
+}
+
+impl PlainFields for ChatMessage {
+    fn plain_field(&self, field: &str) -> Option<Value> {
+        Some(match field {
+            "id" => plain::value(ID::from(self.row.id.to_string())),
+            "senderType" => plain::value(self.sender_type),
+            "content" => plain::text(&self.row.message_content),
+            "messageType" => plain::value(self.message_type),
+            "metadata" => plain::json(&self.row.metadata),
+            "createdAt" => plain::value(self.row.created_at.to_utc()),
+            _ => return None,
+        })
     }
 }

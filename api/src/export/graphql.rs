@@ -72,3 +72,6 @@ impl ExportMutation {
         })
     }
 }
+
+/// A handful of exports per account. (`plain`: resolved by async-graphql.)
+impl crate::plain::PlainFields for DataExport {}

@@ -1,6 +1,6 @@
 //! GraphQL view of a medical report. The path on disk is never exposed.
 
-use async_graphql::{Context, ID, Json, Object, SimpleObject};
+use async_graphql::{Context, ID, Json, Object, SimpleObject, Value};
 use chrono::{DateTime, Utc};
 use entity::medical_reports;
 
@@ -9,6 +9,7 @@ use crate::{
     care_team::types::{CareTeamMember, load_user},
     enums::{AnalysisStatus, ReportType},
     error::AppError,
+    plain::{self, PlainFields},
 };
 
 /// An uploaded medical document and the state of its analysis.
@@ -29,6 +30,44 @@ impl TryFrom<medical_reports::Model> for MedicalReport {
     }
 }
 
+impl MedicalReport {
+    fn title_text(&self) -> &str {
+        self.row.title.as_deref().unwrap_or(&self.row.file_name)
+    }
+    fn download_path(&self) -> String {
+        format!("/files/reports/{}", self.row.id)
+    }
+}
+
+/// Every field but `labResults` (a list of objects) and `doctorNotesBy` (a loader).
+impl PlainFields for MedicalReport {
+    fn plain_field(&self, field: &str) -> Option<Value> {
+        let row = &self.row;
+        Some(match field {
+            "id" => plain::value(ID::from(row.id.to_string())),
+            "reportType" => plain::value(self.report_type),
+            "title" => plain::text(self.title_text()),
+            "downloadUrl" => plain::value(self.download_path()),
+            "contentSha256" => plain::optional_text(row.content_sha256.as_deref()),
+            "fileName" => plain::text(&row.file_name),
+            "fileSize" => plain::value(row.file_size),
+            "mimeType" => plain::text(&row.mime_type),
+            "uploadDate" => plain::value(row.upload_date.to_utc()),
+            "analysisStatus" => plain::value(self.analysis_status),
+            "analysisError" => plain::optional_text(row.analysis_error.as_deref()),
+            "analyzedAt" => plain::value(row.analyzed_at.map(|at| at.to_utc())),
+            "analysisResult" => row.analysis_result.as_ref().map_or(Value::Null, plain::json),
+            "aiInsights" => plain::optional_text(row.ai_insights.as_deref()),
+            "doctorNotes" => plain::optional_text(row.doctor_notes.as_deref()),
+            "doctorNotesUpdatedAt" => {
+                plain::value(row.doctor_notes_updated_at.map(|at| at.to_utc()))
+            }
+            "isArchived" => plain::value(row.is_archived),
+            _ => return None,
+        })
+    }
+}
+
 #[Object]
 impl MedicalReport {
     async fn id(&self) -> ID {
@@ -39,12 +78,12 @@ impl MedicalReport {
     }
     /// The owner's name for the report; the file name when none was given.
     async fn title(&self) -> &str {
-        self.row.title.as_deref().unwrap_or(&self.row.file_name)
+        self.title_text()
     }
     /// Where the file is downloaded (`GET` with the bearer token of the owner, or of a clinician
     /// whose grant holds REPORTS; supports `Range`).
     async fn download_url(&self) -> String {
-        format!("/files/reports/{}", self.row.id)
+        self.download_path()
     }
     /// SHA-256 of the content (hex): the same file uploaded twice has the same digest.
     async fn content_sha256(&self) -> Option<&str> {
