@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::rate_limit_events;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr,
-    EntityTrait, QueryFilter, Statement, TransactionSession, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
+    TransactionSession, TransactionTrait, Value,
 };
 
 use crate::error::AppError;
@@ -23,28 +23,67 @@ impl Rule {
     }
 }
 
-/// RATE_LIMITED (with the seconds until the oldest counted event leaves the window) when any
-/// rule's window is full.
-pub async fn check(
+/// Takes one event of `bucket` in `conn`'s transaction: waits for the bucket's lock (so
+/// concurrent takers count each other), then in one statement counts the events of each
+/// rule's window and, when no rule is full, records the event and forgets the bucket's events
+/// older than a day. RATE_LIMITED (with the seconds until the oldest counted event leaves the
+/// window) when a rule is full; nothing is written then. Returns the event's id.
+pub async fn hit_in(
     conn: &impl ConnectionTrait,
     bucket: &str,
     rules: &[Rule],
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    for rule in rules {
-        let since = now - rule.window;
-        let row = conn
-            .query_one_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT count(*) AS n, min(created_at) AS oldest FROM rate_limit_events \
-                 WHERE bucket = $1 AND created_at > $2",
-                [bucket.into(), since.into()],
-            ))
-            .await?
-            .ok_or_else(|| AppError::internal("count returned no row"))?;
-        let count: i64 = row.try_get("", "n")?;
+) -> Result<i64, AppError> {
+    conn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        [bucket.into()],
+    ))
+    .await?;
+    // $1 bucket, $2 now, $3 a day ago, $4 the start of the longest window; per rule: its
+    // window's start and its maximum.
+    let longest = rules.iter().map(|r| r.window).max().unwrap_or_default();
+    let mut values: Vec<Value> = vec![
+        bucket.into(),
+        now.into(),
+        (now - Duration::days(1)).into(),
+        (now - longest).into(),
+    ];
+    let mut counts = String::new();
+    let mut allowed = String::from("true");
+    for (i, rule) in rules.iter().enumerate() {
+        values.push((now - rule.window).into());
+        values.push(i64::try_from(rule.max).unwrap_or(i64::MAX).into());
+        let (since, max) = (values.len() - 1, values.len());
+        counts.push_str(&format!(
+            ", count(*) FILTER (WHERE created_at > ${since}) AS n{i}, \
+             min(created_at) FILTER (WHERE created_at > ${since}) AS oldest{i}"
+        ));
+        allowed.push_str(&format!(" AND n{i} < ${max}"));
+    }
+    let sql = format!(
+        "WITH counted AS (\
+           SELECT true AS present{counts} FROM rate_limit_events \
+           WHERE bucket = $1 AND created_at > $4\
+         ), recorded AS (\
+           INSERT INTO rate_limit_events (bucket, created_at) \
+           SELECT $1, $2 FROM counted WHERE {allowed} RETURNING id\
+         ), forgotten AS (\
+           DELETE FROM rate_limit_events \
+           WHERE bucket = $1 AND created_at < $3 AND EXISTS (SELECT 1 FROM recorded)\
+         ) SELECT (SELECT id FROM recorded) AS id, counted.* FROM counted"
+    );
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values))
+        .await?
+        .ok_or_else(|| AppError::internal("the rate-limit count returned no row"))?;
+    if let Some(id) = row.try_get::<Option<i64>>("", "id")? {
+        return Ok(id);
+    }
+    for (i, rule) in rules.iter().enumerate() {
+        let count: i64 = row.try_get("", &format!("n{i}"))?;
         if u64::try_from(count).unwrap_or(0) >= rule.max {
-            let oldest: Option<DateTime<Utc>> = row.try_get("", "oldest")?;
+            let oldest: Option<DateTime<Utc>> = row.try_get("", &format!("oldest{i}"))?;
             let free_at = oldest.unwrap_or(now) + rule.window;
             let seconds = (free_at - now).num_seconds().max(1);
             return Err(AppError::RateLimited {
@@ -52,29 +91,9 @@ pub async fn check(
             });
         }
     }
-    Ok(())
+    Err(AppError::internal("a rate-limit event was neither recorded nor refused"))
 }
 
-/// Counts one event, and forgets this bucket's events older than a day; returns the event id.
-pub async fn record(
-    conn: &impl ConnectionTrait,
-    bucket: &str,
-    now: DateTime<Utc>,
-) -> Result<i64, DbErr> {
-    let event = rate_limit_events::ActiveModel {
-        bucket: Set(bucket.to_owned()),
-        created_at: Set(now.into()),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    rate_limit_events::Entity::delete_many()
-        .filter(rate_limit_events::Column::Bucket.eq(bucket))
-        .filter(rate_limit_events::Column::CreatedAt.lt(now - Duration::days(1)))
-        .exec(conn)
-        .await?;
-    Ok(event.id)
-}
 
 /// Takes back counted events (an attempt that turned out to succeed).
 pub async fn forget(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<(), DbErr> {
@@ -94,14 +113,7 @@ pub async fn hit(
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
     let txn = db.begin().await?;
-    txn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        [bucket.into()],
-    ))
-    .await?;
-    check(&txn, bucket, rules, now).await?;
-    let id = record(&txn, bucket, now).await?;
+    let id = hit_in(&txn, bucket, rules, now).await?;
     txn.commit().await?;
     Ok(id)
 }

@@ -201,6 +201,58 @@ async fn a_retry_with_the_same_client_message_id_returns_the_stored_pair() {
 }
 
 #[tokio::test]
+async fn a_send_with_the_built_in_assistant_costs_at_most_ten_statements() {
+    let app = spawn_app().await;
+    let token = user(&app, "lean@example.com").await;
+    let id = start(&app, &token).await;
+    // The first request of a session refreshes its activity; measure the ones after it.
+    ok(&send(&app, &token, &id, "warm up").await);
+    let before = app.statements();
+    ok(&send(&app, &token, &id, "How much exercise should I aim for each week?").await);
+    let plain = app.statements() - before;
+    let before = app.statements();
+    let variables = json!({ "id": id, "content": "And how much sleep?", "client": "c-9" });
+    ok(&app.graphql_as(Some(&token), SEND, variables.clone()).await);
+    let with_client_id = app.statements() - before;
+    let before = app.statements();
+    ok(&app.graphql_as(Some(&token), SEND, variables).await);
+    let retry = app.statements() - before;
+    println!("sendChatMessage statements: {plain}, with a client id {with_client_id}, retried {retry}");
+    assert!(plain <= 10, "{plain} statements");
+    assert!(with_client_id <= 10, "{with_client_id} statements");
+    assert!(retry <= 2, "a retry reads the stored pair: {retry} statements");
+    assert_eq!(session(&app, &token, &id).await["totalMessages"], 6);
+}
+
+#[tokio::test]
+async fn concurrent_sends_to_two_sessions_keep_the_rate_limit_exact() {
+    let app = spawn_app_with(|s| {
+        s.chat_messages_per_minute = 5;
+        s.db_pool_size = 20;
+        s.http_workers = Some(2);
+    })
+    .await;
+    let token = user(&app, "racer@example.com").await;
+    let sessions = [start(&app, &token).await, start(&app, &token).await];
+    let sends = (0..12).map(|i| {
+        let (app, token, id) = (&app, &token, &sessions[i % 2]);
+        async move { send(app, token, id, &format!("message number {i}")).await }
+    });
+    let responses = futures_util::future::join_all(sends).await;
+    let sent = responses.iter().filter(|r| r.error_codes().is_empty()).count();
+    let limited = responses
+        .iter()
+        .filter(|r| r.error_codes() == ["RATE_LIMITED"])
+        .count();
+    assert_eq!((sent, limited), (5, 7));
+    assert_eq!(rows(&app, "SELECT count(*) FROM chat_messages").await, 10);
+    assert_eq!(
+        rows(&app, "SELECT count(*) FROM rate_limit_events WHERE bucket LIKE 'chat:%'").await,
+        5
+    );
+}
+
+#[tokio::test]
 async fn fifty_concurrent_sends_keep_total_messages_exact() {
     let app = spawn_app_with(|s| {
         s.chat_messages_per_minute = 1000;

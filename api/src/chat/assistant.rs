@@ -24,35 +24,35 @@ pub struct HealthContext {
 }
 
 impl HealthContext {
+    /// One statement: the latest result of each instrument, and the latest analysed report.
     pub async fn load(conn: &impl ConnectionTrait, user_id: i32) -> Result<Self, DbErr> {
-        let assessments = conn
-            .query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT DISTINCT ON (assessment_type) assessment_type, risk_level, risk_score \
-                 FROM health_assessments WHERE user_id = $1 \
-                 ORDER BY assessment_type, created_at DESC, id DESC",
-                [user_id.into()],
-            ))
-            .await?
-            .iter()
-            .filter_map(|row| {
-                Some((
-                    row.try_get::<String>("", "assessment_type").ok()?,
-                    row.try_get::<String>("", "risk_level").ok()?,
-                    row.try_get::<i32>("", "risk_score").ok()?,
-                ))
-            })
-            .collect();
-        let report = conn
+        let row = conn
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
-                "SELECT analysis_result FROM medical_reports \
-                 WHERE user_id = $1 AND analysis_status = 'completed' \
-                 ORDER BY analyzed_at DESC NULLS LAST, id DESC LIMIT 1",
+                "SELECT (\
+                   SELECT json_agg(json_build_array(assessment_type, risk_level, risk_score) \
+                                   ORDER BY assessment_type) \
+                   FROM (\
+                     SELECT DISTINCT ON (assessment_type) assessment_type, risk_level, risk_score \
+                     FROM health_assessments WHERE user_id = $1 \
+                     ORDER BY assessment_type, created_at DESC, id DESC\
+                   ) latest\
+                 ) AS assessments, (\
+                   SELECT analysis_result FROM medical_reports \
+                   WHERE user_id = $1 AND analysis_status = 'completed' \
+                   ORDER BY analyzed_at DESC NULLS LAST, id DESC LIMIT 1\
+                 ) AS report",
                 [user_id.into()],
             ))
-            .await?
-            .and_then(|row| row.try_get::<Value>("", "analysis_result").ok());
+            .await?;
+        let assessments: Vec<(String, String, i32)> = row
+            .as_ref()
+            .and_then(|row| row.try_get::<Option<Value>>("", "assessments").ok().flatten())
+            .and_then(|list| serde_json::from_value(list).ok())
+            .unwrap_or_default();
+        let report = row
+            .as_ref()
+            .and_then(|row| row.try_get::<Option<Value>>("", "report").ok().flatten());
         let flagged_values = report
             .as_ref()
             .and_then(|r| r["analytes"].as_array())

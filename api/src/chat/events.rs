@@ -68,6 +68,22 @@ pub async fn notify(conn: &impl ConnectionTrait, notice: &Notice) -> Result<(), 
     Ok(())
 }
 
+/// Announces `notices` in order, in one statement (on commit, when `conn` is a transaction).
+pub async fn notify_all(conn: &impl ConnectionTrait, notices: &[Notice]) -> Result<(), DbErr> {
+    let payloads = notices
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    conn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT count(pg_notify($1, payload)) FROM unnest($2::text[]) AS payload",
+        [CHANNEL.into(), payloads.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 /// This server's end of the channel.
 #[derive(Clone)]
 pub struct EventHub {

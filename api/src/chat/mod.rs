@@ -8,4 +8,5 @@ pub mod loaders;
 pub mod reply;
 pub mod safety;
 pub mod service;
+pub mod store;
 pub mod types;

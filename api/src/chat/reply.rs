@@ -5,19 +5,16 @@
 
 use std::time::Instant;
 
-use entity::{chat_messages, chat_sessions};
+use entity::chat_messages;
 use futures_util::StreamExt;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
-};
-use serde_json::{Value, json};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::json;
 
 use super::{
     assistant::{self, HealthContext},
     events::{self, Notice},
     safety,
-    service::count_message,
+    store::{self, NewMessage, Stored},
 };
 use crate::{
     ai::{AiProvider, Chunk, Turn},
@@ -38,16 +35,19 @@ prescribe, or change anyone's treatment; say so when asked, and suggest seeing a
 that is the sensible next step. If the user describes an emergency, tell them to call their \
 local emergency number. Keep answers short (under 200 words), no markup, no links.";
 
-/// Sends reply pieces to subscribers, numbered from 0.
+/// Reply pieces for subscribers, numbered from 0: sent as they come while a model streams,
+/// or queued and announced with the stored reply (the built-in assistant's reply is ready at
+/// once, so its pieces cost no statement of their own).
 struct Pieces<'a> {
     db: &'a DatabaseConnection,
     session_id: i32,
     reply_to: i32,
     next: u32,
+    queued: Vec<Notice>,
 }
 
 impl Pieces<'_> {
-    async fn send(&mut self, text: &str) {
+    fn queue(&mut self, text: &str) {
         let notice = Notice::Delta {
             s: self.session_id,
             r: self.reply_to,
@@ -55,16 +55,23 @@ impl Pieces<'_> {
             d: text.to_owned(),
         };
         self.next += 1;
-        // A lost piece costs a subscriber a preview, not the reply: the stored message follows.
-        if let Err(err) = events::notify(self.db, &notice).await {
-            tracing::warn!(error = %err, "could not announce a reply piece");
-        }
+        self.queued.push(notice);
     }
 
-    async fn send_words(&mut self, text: &str) {
+    /// Queues `text`, then sends everything queued.
+    async fn send(&mut self, text: &str) {
+        self.queue(text);
+        // A lost piece costs a subscriber a preview, not the reply: the stored message follows.
+        if let Err(err) = events::notify_all(self.db, &self.queued).await {
+            tracing::warn!(error = %err, "could not announce a reply piece");
+        }
+        self.queued.clear();
+    }
+
+    fn queue_words(&mut self, text: &str) {
         let words: Vec<&str> = text.split_inclusive(' ').collect();
         for piece in words.chunks(WORDS_PER_PIECE) {
-            self.send(&piece.concat()).await;
+            self.queue(&piece.concat());
         }
     }
 }
@@ -125,27 +132,30 @@ async fn from_model(
     Ok((text.trim().to_owned(), usage))
 }
 
+/// The reply to `message`, a message of `user_id` in a session of `session_type`.
 pub async fn produce(
     db: DatabaseConnection,
     services: SharedServices,
-    session: chat_sessions::Model,
+    user_id: i32,
+    session_type: SessionType,
     message: chat_messages::Model,
 ) -> Result<chat_messages::Model, AppError> {
     let started = Instant::now();
     let safety = safety::assess(&message.message_content);
     let notice = safety.notice();
-    let session_type = SessionType::from_db(&session.session_type)?;
+    let session_id = message.session_id;
     // The user's data is read only when something uses it: the model with consent, or the
     // built-in assistant.
     let mut context: Option<HealthContext> = None;
     let mut pieces = Pieces {
         db: &db,
-        session_id: session.id,
+        session_id,
         reply_to: message.id,
         next: 0,
+        queued: Vec::new(),
     };
     if !notice.is_empty() {
-        pieces.send(&format!("{notice}\n\n")).await;
+        pieces.queue(&format!("{notice}\n\n"));
     }
 
     let mut metadata = json!({
@@ -158,9 +168,9 @@ pub async fn produce(
                 role: "system",
                 content: SYSTEM_PROMPT.into(),
             }];
-            let sharing = context_sharing(&db, session.user_id).await;
+            let sharing = context_sharing(&db, user_id).await;
             if sharing {
-                context = Some(HealthContext::load(&db, session.user_id).await?);
+                context = Some(HealthContext::load(&db, user_id).await?);
             }
             if let Some(context) = context.as_ref().filter(|c| !c.is_empty()) {
                 turns.push(Turn {
@@ -171,7 +181,7 @@ pub async fn produce(
                     ),
                 });
             }
-            turns.extend(conversation(&db, session.id, message.id).await?);
+            turns.extend(conversation(&db, session_id, message.id).await?);
             metadata["provider"] = json!(ai.name());
             metadata["model"] = json!(ai.model());
             metadata["contextShared"] = json!(sharing);
@@ -199,10 +209,10 @@ pub async fn produce(
             }
             let context = match context {
                 Some(context) => context,
-                None => HealthContext::load(&db, session.user_id).await?,
+                None => HealthContext::load(&db, user_id).await?,
             };
             let text = assistant::reply(&message.message_content, session_type, &context);
-            pieces.send_words(&text).await;
+            pieces.queue_words(&text);
             text
         }
     };
@@ -212,69 +222,26 @@ pub async fn produce(
         format!("{notice}\n\n{body}")
     };
     metadata["latencyMs"] = json!(started.elapsed().as_millis() as u64);
-    store(
-        &db,
-        &services,
-        &session,
-        &message,
-        content,
-        metadata,
-        safety.is_red_flag(),
-    )
-    .await
-}
-
-async fn store(
-    db: &DatabaseConnection,
-    services: &SharedServices,
-    session: &chat_sessions::Model,
-    message: &chat_messages::Model,
-    content: String,
-    metadata: Value,
-    red_flag: bool,
-) -> Result<chat_messages::Model, AppError> {
-    let txn = db.begin().await?;
-    // Same lock order as sending: the session row first.
-    chat_sessions::Entity::find_by_id(session.id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let message_type = if red_flag {
+    let message_type = if safety.is_red_flag() {
         MessageType::SafetyNotice
     } else {
         MessageType::Text
     };
-    let reply = chat_messages::ActiveModel {
-        session_id: Set(session.id),
-        sender_type: Set(SenderType::Assistant.as_db().to_owned()),
-        message_content: Set(content),
-        message_type: Set(message_type.as_db().to_owned()),
-        metadata: Set(metadata),
-        reply_to_id: Set(Some(message.id)),
-        created_at: Set(services.clock.now().into()),
-        ..Default::default()
+    let reply = NewMessage {
+        session_id,
+        user_id,
+        sender: SenderType::Assistant,
+        content,
+        message_type,
+        metadata,
+        client_id: None,
+        reply_to: Some(message.id),
+        at: services.clock.now(),
+    };
+    // One statement: the queued pieces, the reply and its completion are announced with it.
+    match store::store(&db, reply, &pieces.queued).await? {
+        Stored::Message(reply, _) => Ok(reply),
+        // The session was deleted meanwhile.
+        Stored::NotFound | Stored::SessionEnded => Err(AppError::NotFound),
     }
-    .insert(&txn)
-    .await?;
-    count_message(&txn, session.id).await?;
-    events::notify(
-        &txn,
-        &Notice::Message {
-            s: session.id,
-            m: reply.id,
-        },
-    )
-    .await?;
-    events::notify(
-        &txn,
-        &Notice::Completed {
-            s: session.id,
-            r: message.id,
-            m: reply.id,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(reply)
 }

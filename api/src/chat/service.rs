@@ -10,11 +10,14 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement, TransactionTrait,
 };
+
+use crate::rows::FromRow;
 use serde_json::json;
 
 use super::{
     events::{self, Notice},
     reply,
+    store::{self, NewMessage, Stored},
 };
 use crate::{
     enums::{MessageType, SenderType, SessionType},
@@ -131,30 +134,50 @@ fn clean_client_id(id: Option<String>) -> Result<Option<String>, AppError> {
     Ok(Some(id))
 }
 
-/// The message this client already sent with `client_id`, and its reply when there is one.
+/// The message this client already sent with `client_id` in `user_id`'s session, and its
+/// reply when there is one: one statement.
 async fn already_sent(
     db: &DatabaseConnection,
+    user_id: i32,
     session_id: i32,
     client_id: &str,
 ) -> Result<Option<Sent>, AppError> {
-    let Some(message) = chat_messages::Entity::find()
-        .filter(chat_messages::Column::SessionId.eq(session_id))
-        .filter(chat_messages::Column::ClientMessageId.eq(client_id))
-        .one(db)
-        .await?
-    else {
+    let sql = format!(
+        "SELECT {message}, r.id IS NOT NULL AS replied, {reply} \
+         FROM chat_messages m JOIN chat_sessions s ON s.id = m.session_id \
+         LEFT JOIN LATERAL (\
+           SELECT * FROM chat_messages r WHERE r.reply_to_id = m.id ORDER BY r.id LIMIT 1\
+         ) r ON true \
+         WHERE s.id = $1 AND s.user_id = $2 AND m.client_message_id = $3",
+        message = chat_messages::Model::select_list("m"),
+        reply = chat_messages::Model::select_list("r"),
+    );
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        [session_id.into(), user_id.into(), client_id.into()],
+    );
+    let Some(row) = db.query_one_raw(statement).await? else {
         return Ok(None);
     };
-    let reply = chat_messages::Entity::find()
-        .filter(chat_messages::Column::ReplyToId.eq(message.id))
-        .one(db)
-        .await?;
+    let columns = chat_messages::Model::COLUMNS.len();
+    let message = chat_messages::Model::read(&row, 0)?;
+    let reply = if row.try_get_by_index::<bool>(columns)? {
+        Some(chat_messages::Model::read(&row, columns + 1)?)
+    } else {
+        None
+    };
     Ok(Some(Sent { message, reply }))
 }
 
 /// Stores the user's message, then the assistant's reply (streamed to subscribers on the
 /// way). The reply is produced by a task of its own, so a client that goes away mid-reply
 /// still finds it stored.
+///
+/// The message costs one transaction of four statements: the rate limit's lock and count
+/// (`rate_limit::hit_in`), then `store::store`; a send that fails (another user's session, an
+/// ended one) rolls its rate-limit event back with it. A retry with the same client message
+/// id returns the first send before any of that.
 pub async fn send(
     db: &DatabaseConnection,
     services: &SharedServices,
@@ -165,9 +188,8 @@ pub async fn send(
 ) -> Result<Sent, AppError> {
     let content = clean_content(content)?;
     let client_id = clean_client_id(client_id)?;
-    let session = find_own(db, user_id, session_id).await?;
     if let Some(client_id) = &client_id
-        && let Some(sent) = already_sent(db, session.id, client_id).await?
+        && let Some(sent) = already_sent(db, user_id, session_id, client_id).await?
     {
         return Ok(sent);
     }
@@ -176,34 +198,27 @@ pub async fn send(
         services.chat_messages_per_minute,
         chrono::Duration::minutes(1),
     )];
-    rate_limit::hit(db, &format!("chat:user:{user_id}"), &rule, now).await?;
-
     let txn = db.begin().await?;
-    // The row lock orders concurrent sends to one session and keeps the count exact.
-    let session = chat_sessions::Entity::find_by_id(session.id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !session.is_active {
-        return Err(AppError::Conflict(
-            "the chat session has ended; start a new one".into(),
-        ));
-    }
-    let inserted = chat_messages::ActiveModel {
-        session_id: Set(session.id),
-        sender_type: Set(SenderType::User.as_db().to_owned()),
-        message_content: Set(content),
-        message_type: Set(MessageType::Text.as_db().to_owned()),
-        metadata: Set(json!({})),
-        client_message_id: Set(client_id.clone()),
-        created_at: Set(now.into()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await;
-    let message = match inserted {
-        Ok(message) => message,
+    rate_limit::hit_in(&txn, &format!("chat:user:{user_id}"), &rule, now).await?;
+    let new = NewMessage {
+        session_id,
+        user_id,
+        sender: SenderType::User,
+        content,
+        message_type: MessageType::Text,
+        metadata: json!({}),
+        client_id: client_id.clone(),
+        reply_to: None,
+        at: now,
+    };
+    let (message, session_type) = match store::store(&txn, new, &[]).await {
+        Ok(Stored::Message(message, session_type)) => (message, session_type),
+        Ok(Stored::NotFound) => return Err(AppError::NotFound),
+        Ok(Stored::SessionEnded) => {
+            return Err(AppError::Conflict(
+                "the chat session has ended; start a new one".into(),
+            ));
+        }
         // The same client id raced in from a retry: that one stands.
         Err(err)
             if matches!(
@@ -213,7 +228,7 @@ pub async fn send(
         {
             drop(txn);
             let client_id = client_id.unwrap_or_default();
-            return already_sent(db, session.id, &client_id)
+            return already_sent(db, user_id, session_id, &client_id)
                 .await?
                 .ok_or(AppError::Conflict(
                     "the message is being stored; retry".into(),
@@ -221,21 +236,13 @@ pub async fn send(
         }
         Err(err) => return Err(err.into()),
     };
-    count_message(&txn, session.id).await?;
-    events::notify(
-        &txn,
-        &Notice::Message {
-            s: session.id,
-            m: message.id,
-        },
-    )
-    .await?;
     txn.commit().await?;
 
     let task = tokio::spawn(reply::produce(
         db.clone(),
         services.clone(),
-        session,
+        user_id,
+        SessionType::from_db(&session_type)?,
         message.clone(),
     ));
     let reply = match task.await {
@@ -244,15 +251,4 @@ pub async fn send(
         Err(err) => return Err(AppError::internal(err)),
     };
     Ok(Sent { message, reply })
-}
-
-/// Adds one to the session's message count (in the inserting transaction).
-pub async fn count_message(conn: &impl ConnectionTrait, session_id: i32) -> Result<(), AppError> {
-    conn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "UPDATE chat_sessions SET total_messages = total_messages + 1 WHERE id = $1",
-        [session_id.into()],
-    ))
-    .await?;
-    Ok(())
 }
