@@ -41,6 +41,8 @@ pub trait BatchLoader: Send + Sync + Sized + 'static {
 }
 
 type Outcome<V> = Result<Option<V>, Arc<DbErr>>;
+/// Where one waiter's value goes.
+type Reply<L> = oneshot::Sender<Outcome<<L as BatchLoader>::Value>>;
 
 /// One loader's keys of one request, gathered until they are sent as one batch.
 pub struct Batcher<L: BatchLoader> {
@@ -53,7 +55,7 @@ struct Shared<L: BatchLoader> {
 }
 
 struct Pending<L: BatchLoader> {
-    waiters: Vec<(L::Key, oneshot::Sender<Outcome<L::Value>>)>,
+    waiters: Vec<(L::Key, Reply<L>)>,
     /// Whether a caller is gathering the current batch.
     led: bool,
 }
@@ -70,8 +72,7 @@ impl<L: BatchLoader> Shared<L> {
             pending.led = false;
             std::mem::take(&mut pending.waiters)
         };
-        let mut by_key: HashMap<L::Key, Vec<oneshot::Sender<Outcome<L::Value>>>> =
-            HashMap::with_capacity(waiters.len());
+        let mut by_key: HashMap<L::Key, Vec<Reply<L>>> = HashMap::with_capacity(waiters.len());
         for (key, sender) in waiters {
             by_key.entry(key).or_default().push(sender);
         }
@@ -83,7 +84,11 @@ impl<L: BatchLoader> Shared<L> {
                     let count = senders.len();
                     for (i, sender) in senders.into_iter().enumerate() {
                         // The last waiter of a key takes the value; the others get copies.
-                        let value = if i + 1 == count { value.take() } else { value.clone() };
+                        let value = if i + 1 == count {
+                            value.take()
+                        } else {
+                            value.clone()
+                        };
                         let _ = sender.send(Ok(value));
                     }
                 }
@@ -150,9 +155,11 @@ impl<L: BatchLoader> Batcher<L> {
                 tokio::spawn(shared.dispatch());
             }
         }
-        receiver
-            .await
-            .unwrap_or_else(|_| Err(Arc::new(DbErr::Custom("a batched load was cancelled".into()))))
+        receiver.await.unwrap_or_else(|_| {
+            Err(Arc::new(DbErr::Custom(
+                "a batched load was cancelled".into(),
+            )))
+        })
     }
 }
 

@@ -110,7 +110,12 @@ pub struct Settings {
     pub graphql_suggestions: Option<bool>,
 
     /// Parsed GraphQL documents remembered per server (texts up to 8 KiB); 0: parse every time.
-    #[arg(long, env = "GRAPHQL_DOCUMENT_CACHE_SIZE", default_value_t = 500, global = true)]
+    #[arg(
+        long,
+        env = "GRAPHQL_DOCUMENT_CACHE_SIZE",
+        default_value_t = 500,
+        global = true
+    )]
     pub graphql_document_cache_size: usize,
 
     /// Automatic persisted queries (Apollo APQ) remembered per server; 0 turns APQ off.

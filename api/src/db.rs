@@ -39,7 +39,12 @@ pub async fn connect(
     settings: &Settings,
     max_connections: u32,
 ) -> Result<DatabaseConnection, DbErr> {
-    Database::connect(pool_options(&settings.database_url, settings, max_connections)).await
+    Database::connect(pool_options(
+        &settings.database_url,
+        settings,
+        max_connections,
+    ))
+    .await
 }
 
 /// A pool that opens its connections when they are first needed, on the runtime that needs

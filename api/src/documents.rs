@@ -94,7 +94,9 @@ impl Document {
         let mut validated = lock(&self.validated);
         if without_variables
             && validated.len() < MAX_VALIDATED_OPERATIONS
-            && !validated.iter().any(|name| name.as_deref() == operation_name)
+            && !validated
+                .iter()
+                .any(|name| name.as_deref() == operation_name)
         {
             validated.push(operation_name.map(str::to_owned));
         }
@@ -166,7 +168,11 @@ impl Documents {
     }
 
     fn document(&self, text: &str) -> Result<Arc<Document>, ServerError> {
-        let Some(parsed) = self.parsed.as_ref().filter(|_| text.len() <= MAX_CACHED_TEXT) else {
+        let Some(parsed) = self
+            .parsed
+            .as_ref()
+            .filter(|_| text.len() <= MAX_CACHED_TEXT)
+        else {
             return Document::new(text, &self.limits).map(Arc::new);
         };
         if let Some(document) = lock(parsed).get(text) {

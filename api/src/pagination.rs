@@ -297,7 +297,9 @@ pub async fn load_rows<R: ChildRelation>(
         parent_id,
         args: args.clone(),
     };
-    Ok(load_one::<PageLoader<R>>(ctx, key).await?.unwrap_or_default())
+    Ok(load_one::<PageLoader<R>>(ctx, key)
+        .await?
+        .unwrap_or_default())
 }
 
 /// How many items `parent_id`'s whole list of `R` holds, batched like `totalCount`.
@@ -515,7 +517,10 @@ impl<R: ChildRelation> BatchLoader for PageLoader<R> {
             // Rows come ordered by parent: one page per run of equal parents.
             let mut page: Vec<R::Model> = Vec::new();
             for row in read_all::<R::Model>(&rows)? {
-                if page.last().is_some_and(|last| R::parent_id(last) != R::parent_id(&row)) {
+                if page
+                    .last()
+                    .is_some_and(|last| R::parent_id(last) != R::parent_id(&row))
+                {
                     finish_page::<R>(&mut pages, args, std::mem::take(&mut page));
                 }
                 page.push(row);

@@ -110,11 +110,20 @@ fn collect(
                 if !spread.node.directives.is_empty() {
                     return None;
                 }
-                let fragment = ctx.query_env.fragments.get(&spread.node.fragment_name.node)?;
+                let fragment = ctx
+                    .query_env
+                    .fragments
+                    .get(&spread.node.fragment_name.node)?;
                 if fragment.node.type_condition.node.on.node != type_name {
                     return None;
                 }
-                collect(ctx, &fragment.node.selection_set.node, type_name, field, fields)?;
+                collect(
+                    ctx,
+                    &fragment.node.selection_set.node,
+                    type_name,
+                    field,
+                    fields,
+                )?;
             }
             Selection::InlineFragment(fragment) => {
                 let applies = fragment
@@ -125,7 +134,13 @@ fn collect(
                 if !fragment.node.directives.is_empty() || !applies {
                     return None;
                 }
-                collect(ctx, &fragment.node.selection_set.node, type_name, field, fields)?;
+                collect(
+                    ctx,
+                    &fragment.node.selection_set.node,
+                    type_name,
+                    field,
+                    fields,
+                )?;
             }
         }
     }
@@ -139,7 +154,9 @@ fn node<N: PlainFields>(
     node: &N,
 ) -> Option<Value> {
     let ctx = ctx.with_selection_set(&field.node.selection_set);
-    object(&ctx, &N::type_name(), &mut |_, f| node.plain_field(&f.node.name.node))
+    object(&ctx, &N::type_name(), &mut |_, f| {
+        node.plain_field(&f.node.name.node)
+    })
 }
 
 type Inner<N> = Connection<Cursor, N, TotalCount, EmptyFields>;
@@ -163,18 +180,23 @@ impl<N: OutputType> std::ops::DerefMut for Page<N> {
 impl<N: PlainFields> Page<N> {
     fn plain(&self, ctx: &ContextSelectionSet<'_>) -> Option<Value> {
         let edge_type = format!("{}Edge", N::type_name());
-        object(ctx, &Inner::<N>::type_name(), &mut |ctx, field| {
-            match field.node.name.node.as_str() {
+        object(
+            ctx,
+            &Inner::<N>::type_name(),
+            &mut |ctx, field| match field.node.name.node.as_str() {
                 "edges" => {
                     let ctx = ctx.with_selection_set(&field.node.selection_set);
                     let mut edges = Vec::with_capacity(self.0.edges.len());
                     for edge in &self.0.edges {
-                        edges.push(object(&ctx, &edge_type, &mut |ctx, field| {
-                            match field.node.name.node.as_str() {
-                                "cursor" => Some(Value::String(edge.cursor.encode_cursor())),
-                                "node" => node(ctx, field, &edge.node),
-                                _ => None,
-                            }
+                        edges.push(object(&ctx, &edge_type, &mut |ctx, field| match field
+                            .node
+                            .name
+                            .node
+                            .as_str()
+                        {
+                            "cursor" => Some(Value::String(edge.cursor.encode_cursor())),
+                            "node" => node(ctx, field, &edge.node),
+                            _ => None,
                         })?);
                     }
                     Some(Value::List(edges))
@@ -188,20 +210,25 @@ impl<N: PlainFields> Page<N> {
                     .map(Value::List),
                 "pageInfo" => {
                     let ctx = ctx.with_selection_set(&field.node.selection_set);
-                    let cursor = |edge: Option<&async_graphql::connection::Edge<Cursor, N, EmptyFields>>| {
-                        value(edge.map(|edge| edge.cursor.encode_cursor()))
-                    };
-                    object(&ctx, "PageInfo", &mut |_, field| match field.node.name.node.as_str() {
-                        "hasPreviousPage" => Some(value(self.0.has_previous_page)),
-                        "hasNextPage" => Some(value(self.0.has_next_page)),
-                        "startCursor" => Some(cursor(self.0.edges.first())),
-                        "endCursor" => Some(cursor(self.0.edges.last())),
-                        _ => None,
-                    })
+                    let cursor =
+                        |edge: Option<&async_graphql::connection::Edge<Cursor, N, EmptyFields>>| {
+                            value(edge.map(|edge| edge.cursor.encode_cursor()))
+                        };
+                    object(
+                        &ctx,
+                        "PageInfo",
+                        &mut |_, field| match field.node.name.node.as_str() {
+                            "hasPreviousPage" => Some(value(self.0.has_previous_page)),
+                            "hasNextPage" => Some(value(self.0.has_next_page)),
+                            "startCursor" => Some(cursor(self.0.edges.first())),
+                            "endCursor" => Some(cursor(self.0.edges.last())),
+                            _ => None,
+                        },
+                    )
                 }
                 _ => None,
-            }
-        })
+            },
+        )
     }
 }
 
@@ -252,7 +279,8 @@ mod tests {
     use crate::{
         assessments::types::HealthAssessment,
         chat::types::{ChatMessage, ChatSession},
-        pagination::test_page, reports::types::MedicalReport,
+        pagination::test_page,
+        reports::types::MedicalReport,
     };
 
     fn at(seconds: i64) -> DateTime<FixedOffset> {
@@ -393,9 +421,8 @@ mod tests {
 
     /// The plain and the resolver's answer, and whether the plain path gave the first.
     async fn both(list: &str, selection: &str, fragments: &str) -> (String, String, bool) {
-        let query = format!(
-            "{{ a: plain{list} {selection} b: resolver{list} {selection} }} {fragments}"
-        );
+        let query =
+            format!("{{ a: plain{list} {selection} b: resolver{list} {selection} }} {fragments}");
         PLAIN_ANSWERS.set(0);
         let response = schema().execute(query.as_str()).await;
         let plain = PLAIN_ANSWERS.get() == 1;
@@ -458,16 +485,27 @@ mod tests {
         let session = sessions().0.edges.into_iter().next().unwrap().node;
         for field in fields_of("ChatSession").await {
             let loaded = field == "messages";
-            assert_eq!(session.plain_field(&field).is_some(), !loaded, "ChatSession.{field}");
+            assert_eq!(
+                session.plain_field(&field).is_some(),
+                !loaded,
+                "ChatSession.{field}"
+            );
         }
         let assessment = assessments().0.edges.into_iter().next().unwrap().node;
         for field in fields_of("HealthAssessment").await {
-            assert!(assessment.plain_field(&field).is_some(), "HealthAssessment.{field}");
+            assert!(
+                assessment.plain_field(&field).is_some(),
+                "HealthAssessment.{field}"
+            );
         }
         let report = reports().0.edges.into_iter().next().unwrap().node;
         for field in fields_of("MedicalReport").await {
             let loaded = ["labResults", "doctorNotesBy"].contains(&field.as_str());
-            assert_eq!(report.plain_field(&field).is_some(), !loaded, "MedicalReport.{field}");
+            assert_eq!(
+                report.plain_field(&field).is_some(),
+                !loaded,
+                "MedicalReport.{field}"
+            );
         }
     }
 }

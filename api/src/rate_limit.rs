@@ -74,7 +74,11 @@ pub async fn hit_in(
          ) SELECT (SELECT id FROM recorded) AS id, counted.* FROM counted"
     );
     let row = conn
-        .query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values))
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
         .await?
         .ok_or_else(|| AppError::internal("the rate-limit count returned no row"))?;
     if let Some(id) = row.try_get::<Option<i64>>("", "id")? {
@@ -91,9 +95,10 @@ pub async fn hit_in(
             });
         }
     }
-    Err(AppError::internal("a rate-limit event was neither recorded nor refused"))
+    Err(AppError::internal(
+        "a rate-limit event was neither recorded nor refused",
+    ))
 }
-
 
 /// Takes back counted events (an attempt that turned out to succeed).
 pub async fn forget(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<(), DbErr> {

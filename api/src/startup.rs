@@ -173,8 +173,12 @@ impl Application {
             &settings,
             ValidationMode::Strict,
         );
-        let revalidated_schema =
-            schema::build(services.clone(), events.clone(), &settings, ValidationMode::Fast);
+        let revalidated_schema = schema::build(
+            services.clone(),
+            events.clone(),
+            &settings,
+            ValidationMode::Fast,
+        );
         let documents = Arc::new(Documents::new(
             OperationLimits {
                 max_root_fields: settings.graphql_max_root_fields,

@@ -208,7 +208,13 @@ async fn a_send_with_the_built_in_assistant_costs_at_most_ten_statements() {
     // The first request of a session refreshes its activity; measure the ones after it.
     ok(&send(&app, &token, &id, "warm up").await);
     let before = app.statements();
-    ok(&send(&app, &token, &id, "How much exercise should I aim for each week?").await);
+    ok(&send(
+        &app,
+        &token,
+        &id,
+        "How much exercise should I aim for each week?",
+    )
+    .await);
     let plain = app.statements() - before;
     let before = app.statements();
     let variables = json!({ "id": id, "content": "And how much sleep?", "client": "c-9" });
@@ -217,10 +223,15 @@ async fn a_send_with_the_built_in_assistant_costs_at_most_ten_statements() {
     let before = app.statements();
     ok(&app.graphql_as(Some(&token), SEND, variables).await);
     let retry = app.statements() - before;
-    println!("sendChatMessage statements: {plain}, with a client id {with_client_id}, retried {retry}");
+    println!(
+        "sendChatMessage statements: {plain}, with a client id {with_client_id}, retried {retry}"
+    );
     assert!(plain <= 10, "{plain} statements");
     assert!(with_client_id <= 10, "{with_client_id} statements");
-    assert!(retry <= 2, "a retry reads the stored pair: {retry} statements");
+    assert!(
+        retry <= 2,
+        "a retry reads the stored pair: {retry} statements"
+    );
     assert_eq!(session(&app, &token, &id).await["totalMessages"], 6);
 }
 
@@ -239,7 +250,10 @@ async fn concurrent_sends_to_two_sessions_keep_the_rate_limit_exact() {
         async move { send(app, token, id, &format!("message number {i}")).await }
     });
     let responses = futures_util::future::join_all(sends).await;
-    let sent = responses.iter().filter(|r| r.error_codes().is_empty()).count();
+    let sent = responses
+        .iter()
+        .filter(|r| r.error_codes().is_empty())
+        .count();
     let limited = responses
         .iter()
         .filter(|r| r.error_codes() == ["RATE_LIMITED"])
@@ -247,7 +261,11 @@ async fn concurrent_sends_to_two_sessions_keep_the_rate_limit_exact() {
     assert_eq!((sent, limited), (5, 7));
     assert_eq!(rows(&app, "SELECT count(*) FROM chat_messages").await, 10);
     assert_eq!(
-        rows(&app, "SELECT count(*) FROM rate_limit_events WHERE bucket LIKE 'chat:%'").await,
+        rows(
+            &app,
+            "SELECT count(*) FROM rate_limit_events WHERE bucket LIKE 'chat:%'"
+        )
+        .await,
         5
     );
 }

@@ -2,8 +2,10 @@
 # The load benchmark (docs/benchmarks.md). Seeds a database afresh (USERS users), starts the
 # server in release mode and drives four workloads with wrk over keep-alive connections, each
 # at concurrency 1, 16 and 64. Prints a Markdown table: requests/s, p50 and p99 latency,
-# errors, SQL statements per request (from the server's echo_db_statements_total) and the
-# server's peak RSS so far.
+# errors, the server's CPU time per request (utime + stime from /proc), SQL statements per
+# request (from the server's echo_db_statements_total; BEGIN and COMMIT are not counted) and
+# the server's peak RSS so far. The home screen and the clinician directory with a random
+# user per request, against pgbench and PostGraphile: tests/load/compare.sh.
 #
 #   tests/load/run.sh                       # 10,000 users, 10 s per run
 #   USERS=1000 DURATION=5 tests/load/run.sh
@@ -19,7 +21,8 @@ DURATION=${DURATION:-10}
 PORT=${PORT:-18080}
 CONCURRENCY=${CONCURRENCY:-"1 16 64"}
 WORKLOADS=${WORKLOADS:-"home patients chat login"}
-DB=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/echo_bench}
+# No TLS to a database on the same host (as tests/load/compare.sh).
+DB=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/echo_bench?sslmode=disable}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 SEED_PASSWORD=seeded-echo-password
 BASE=http://127.0.0.1:$PORT
@@ -68,10 +71,12 @@ printf '{"query":"mutation Chat($s: ID!) { sendChatMessage(sessionId: $s, conten
 echo '{}' >"$WORK/login.json"
 
 statements() { curl -sf "$BASE/metrics" | awk '/^echo_db_statements_total/ {print $2}'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+TICKS=$(getconf CLK_TCK)
 rss_mib() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER/status"; }
 
-echo "| workload | concurrency | requests/s | p50 ms | p99 ms | errors | SQL statements/request | peak RSS MiB |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| workload | concurrency | requests/s | p50 ms | p99 ms | errors | CPU ms/request | SQL statements/request | peak RSS MiB |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for workload in $WORKLOADS; do
     case $workload in
         home) token=$USER_TOKEN mode="" ;;
@@ -82,12 +87,15 @@ for workload in $WORKLOADS; do
     for c in $CONCURRENCY; do
         threads=$((c < 2 ? c : 2))
         before=$(statements)
+        ticks=$(cpu_ticks)
         result=$(BODY_FILE="$WORK/$workload.json" TOKEN=$token MODE=$mode USERS=$USERS \
             SEED_PASSWORD=$SEED_PASSWORD wrk -t "$threads" -c "$c" -d "${DURATION}s" --timeout 30s \
             -s tests/load/graphql.lua "$BASE/graphql" | grep '^RESULT')
         after=$(statements)
+        cpu=$(awk -v t=$(($(cpu_ticks) - ticks)) -v hz="$TICKS" 'BEGIN { print t * 1000 / hz }')
         read -r _ requests rps p50 p99 errors <<<"$result"
         per_request=$(awk -v a="$after" -v b="$before" -v n="$requests" 'BEGIN { printf "%.1f", (a - b) / n }')
-        echo "| $workload | $c | $rps | $p50 | $p99 | $errors | $per_request | $(rss_mib) |"
+        cpu_ms=$(awk -v t="$cpu" -v n="$requests" 'BEGIN { printf "%.2f", t / n }')
+        echo "| $workload | $c | $rps | $p50 | $p99 | $errors | $cpu_ms | $per_request | $(rss_mib) |"
     done
 done

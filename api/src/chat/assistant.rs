@@ -47,7 +47,11 @@ impl HealthContext {
             .await?;
         let assessments: Vec<(String, String, i32)> = row
             .as_ref()
-            .and_then(|row| row.try_get::<Option<Value>>("", "assessments").ok().flatten())
+            .and_then(|row| {
+                row.try_get::<Option<Value>>("", "assessments")
+                    .ok()
+                    .flatten()
+            })
             .and_then(|list| serde_json::from_value(list).ok())
             .unwrap_or_default();
         let report = row

@@ -91,7 +91,11 @@ pub async fn store(
         before.into(),
     ];
     let Some(row) = conn
-        .query_one_raw(Statement::from_sql_and_values(DbBackend::Postgres, sql, values))
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
         .await?
     else {
         return Ok(Stored::NotFound);

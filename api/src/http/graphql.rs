@@ -217,7 +217,9 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 pub(super) enum Method {
     Post,
     /// `with_text`: the operation's text was sent (not only an APQ hash).
-    Get { with_text: bool },
+    Get {
+        with_text: bool,
+    },
 }
 
 const GET_RUNS_QUERIES_ONLY: &str = "only queries may be sent with GET; send mutations with POST";
@@ -382,7 +384,13 @@ fn refused(
     started: std::time::Instant,
     error: ServerError,
 ) -> HttpResponse {
-    finish(state, kind, operation, started, Response::from_errors(vec![error]))
+    finish(
+        state,
+        kind,
+        operation,
+        started,
+        Response::from_errors(vec![error]),
+    )
 }
 
 /// Counts the response in the metrics and writes it out.

@@ -56,7 +56,10 @@ impl PlainFields for MedicalReport {
             "analysisStatus" => plain::value(self.analysis_status),
             "analysisError" => plain::optional_text(row.analysis_error.as_deref()),
             "analyzedAt" => plain::value(row.analyzed_at.map(|at| at.to_utc())),
-            "analysisResult" => row.analysis_result.as_ref().map_or(Value::Null, plain::json),
+            "analysisResult" => row
+                .analysis_result
+                .as_ref()
+                .map_or(Value::Null, plain::json),
             "aiInsights" => plain::optional_text(row.ai_insights.as_deref()),
             "doctorNotes" => plain::optional_text(row.doctor_notes.as_deref()),
             "doctorNotesUpdatedAt" => {
