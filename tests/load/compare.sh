@@ -144,7 +144,7 @@ run_http() {
     local before after result
     before=$(cpu_ticks "$pid")
     result=$(BODY_FILE=$body AUTH=$auth IDS=$(ids_of "$workload") \
-        wrk -t 2 -c "$c" -d "${seconds}s" --timeout 30s -s "$LOAD/random_user.lua" "$url" | grep '^RESULT')
+        wrk -t 2 -c "$c" -d "${seconds}s" --timeout 30s -s "$LOAD/graphql.lua" "$url" | grep '^RESULT')
     after=$(cpu_ticks "$pid")
     read -r _ requests rps p50 p99 errors <<<"$result"
     local cpu_ms

@@ -1,25 +1,30 @@
--- wrk driver for tests/load/run.sh: POSTs one GraphQL request (BODY_FILE) with a bearer token
--- (TOKEN), or, with MODE=login, a login of a different seeded account each time from a
--- different client address (X-Forwarded-For; the server trusts the local proxy). Counts as an
--- error every response that is not a 200, or carries GraphQL "errors"; prints one RESULT line.
+-- wrk driver for tests/load/run.sh and tests/load/compare.sh: POSTs one GraphQL request per
+-- call, from BODY_FILE, authenticated as AUTH says:
+--   AUTH=token   the bearer token TOKEN on every request;
+--   AUTH=bearer  a random seeded user per request, with that user's benchmark session token
+--                ("bench-<id>", made by compare.sh); IDS="first:step:count" names the users
+--                (every user: 1:1:2000; the clinicians: 100:100:20);
+--   AUTH=none    a random seeded user per request, put into the body (every "__ID__"), for a
+--                peer that has no sessions of ours;
+--   AUTH=login   a login of a different seeded account each time (USERS, SEED_PASSWORD) from
+--                a different client address (X-Forwarded-For; the server trusts the proxy).
+-- Counts as an error every response that is not a 200, or carries GraphQL "errors"; prints
+-- one RESULT line: requests, requests/s, p50 ms, p99 ms, errors.
 
-local body_file = os.getenv("BODY_FILE")
+local auth = os.getenv("AUTH") or "token"
 local token = os.getenv("TOKEN") or ""
-local mode = os.getenv("MODE") or ""
 local users = tonumber(os.getenv("USERS") or "1000")
 local password = os.getenv("SEED_PASSWORD") or ""
+local first, step, count = string.match(os.getenv("IDS") or "1:1:1000", "(%d+):(%d+):(%d+)")
+first, step, count = tonumber(first), tonumber(step), tonumber(count)
 
-local file = assert(io.open(body_file, "r"))
-local body = file:read("*a")
-file:close()
-
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Accept"] = "application/json"
-if token ~= "" then
-  wrk.headers["Authorization"] = "Bearer " .. token
+local template = "{}"
+local body_file = os.getenv("BODY_FILE")
+if body_file then
+  local file = assert(io.open(body_file, "r"))
+  template = file:read("*a")
+  file:close()
 end
-wrk.body = body
 
 local threads = {}
 
@@ -31,23 +36,27 @@ end
 function init(args)
   errors = 0
   counter = 0
+  math.randomseed(os.time() * 1000 + thread_id)
 end
 
 function request()
-  if mode ~= "login" then
-    return wrk.request()
+  local headers = { ["Content-Type"] = "application/json", ["Accept"] = "application/json" }
+  local body = template
+  if auth == "token" then
+    headers["Authorization"] = "Bearer " .. token
+  elseif auth == "bearer" then
+    headers["Authorization"] = "Bearer bench-" .. (first + step * math.random(0, count - 1))
+  elseif auth == "none" then
+    body = string.gsub(template, "__ID__", tostring(first + step * math.random(0, count - 1)))
+  elseif auth == "login" then
+    counter = counter + 1
+    local n = 2 + (thread_id * 7919 + counter * 104729) % (users - 1)
+    body = string.format(
+      '{"query":"mutation($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { token } }","variables":{"email":"user%d@seed.echo-health.test","password":"%s"}}',
+      n, password)
+    headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", thread_id, math.floor(counter / 250) % 250, counter % 250 + 1)
   end
-  counter = counter + 1
-  local n = 2 + (thread_id * 7919 + counter * 104729) % (users - 1)
-  local login = string.format(
-    '{"query":"mutation($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { token } }","variables":{"email":"user%d@seed.echo-health.test","password":"%s"}}',
-    n, password)
-  local headers = {
-    ["Content-Type"] = "application/json",
-    ["Accept"] = "application/json",
-    ["X-Forwarded-For"] = string.format("10.%d.%d.%d", thread_id, math.floor(counter / 250) % 250, counter % 250 + 1),
-  }
-  return wrk.format("POST", "/graphql", headers, login)
+  return wrk.format("POST", nil, headers, body)
 end
 
 function response(status, headers, body)

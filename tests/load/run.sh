@@ -79,16 +79,16 @@ echo "| workload | concurrency | requests/s | p50 ms | p99 ms | errors | CPU ms/
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for workload in $WORKLOADS; do
     case $workload in
-        home) token=$USER_TOKEN mode="" ;;
-        patients) token=$CLINICIAN_TOKEN mode="" ;;
-        chat) token=$USER_TOKEN mode="" ;;
-        login) token="" mode=login ;;
+        home) token=$USER_TOKEN auth=token ;;
+        patients) token=$CLINICIAN_TOKEN auth=token ;;
+        chat) token=$USER_TOKEN auth=token ;;
+        login) token="" auth=login ;;
     esac
     for c in $CONCURRENCY; do
         threads=$((c < 2 ? c : 2))
         before=$(statements)
         ticks=$(cpu_ticks)
-        result=$(BODY_FILE="$WORK/$workload.json" TOKEN=$token MODE=$mode USERS=$USERS \
+        result=$(BODY_FILE="$WORK/$workload.json" TOKEN=$token AUTH=$auth USERS=$USERS \
             SEED_PASSWORD=$SEED_PASSWORD wrk -t "$threads" -c "$c" -d "${DURATION}s" --timeout 30s \
             -s tests/load/graphql.lua "$BASE/graphql" | grep '^RESULT')
         after=$(statements)

@@ -58,30 +58,27 @@ impl Notice {
 
 /// Announces `notice` (on commit, when `conn` is a transaction).
 pub async fn notify(conn: &impl ConnectionTrait, notice: &Notice) -> Result<(), DbErr> {
-    let payload = serde_json::to_string(notice).map_err(|e| DbErr::Custom(e.to_string()))?;
+    notify_all(conn, std::slice::from_ref(notice)).await
+}
+
+/// Announces `notices` in order, in one statement (on commit, when `conn` is a transaction).
+pub async fn notify_all(conn: &impl ConnectionTrait, notices: &[Notice]) -> Result<(), DbErr> {
     conn.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT pg_notify($1, $2)",
-        [CHANNEL.into(), payload.into()],
+        "SELECT count(pg_notify($1, payload)) FROM unnest($2::text[]) AS payload",
+        [CHANNEL.into(), payloads(notices)?.into()],
     ))
     .await?;
     Ok(())
 }
 
-/// Announces `notices` in order, in one statement (on commit, when `conn` is a transaction).
-pub async fn notify_all(conn: &impl ConnectionTrait, notices: &[Notice]) -> Result<(), DbErr> {
-    let payloads = notices
+/// The NOTIFY payloads of `notices`.
+pub fn payloads(notices: &[Notice]) -> Result<Vec<String>, DbErr> {
+    notices
         .iter()
         .map(serde_json::to_string)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| DbErr::Custom(e.to_string()))?;
-    conn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT count(pg_notify($1, payload)) FROM unnest($2::text[]) AS payload",
-        [CHANNEL.into(), payloads.into()],
-    ))
-    .await?;
-    Ok(())
+        .map_err(|e| DbErr::Custom(e.to_string()))
 }
 
 /// This server's end of the channel.

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use entity::chat_messages;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
-use super::events::{CHANNEL, Notice};
+use super::events::{self, CHANNEL, Notice};
 use crate::{
     enums::{MessageType, SenderType},
     rows::FromRow,
@@ -46,11 +46,7 @@ pub async fn store(
     message: NewMessage,
     before: &[Notice],
 ) -> Result<Stored, DbErr> {
-    let before = before
-        .iter()
-        .map(serde_json::to_string)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|err| DbErr::Custom(err.to_string()))?;
+    let before = events::payloads(before)?;
     let sql = format!(
         "WITH session AS (\
            SELECT id, is_active, session_type FROM chat_sessions \
