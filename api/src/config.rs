@@ -280,6 +280,19 @@ pub struct Settings {
     )]
     pub cors_allowed_origins: Vec<String>,
 
+    /// Request headers allowed from those origins besides `Authorization`, `Content-Type` and
+    /// `Accept` (comma-separated); by default the ones GraphQL clients send (Apollo's client
+    /// name and version, `apollo-require-preflight`, `x-apollo-operation-name`) and W3C trace
+    /// context (`traceparent`, `tracestate`).
+    #[arg(
+        long,
+        env = "CORS_ALLOWED_HEADERS",
+        value_delimiter = ',',
+        default_values_t = crate::http::security::CLIENT_HEADERS.map(String::from),
+        global = true
+    )]
+    pub cors_allowed_headers: Vec<String>,
+
     /// Where uploaded files are kept (local storage); default `DATA_DIR/files`.
     #[arg(long, env = "STORAGE_ROOT", global = true)]
     pub storage_root: Option<PathBuf>,
@@ -393,6 +406,9 @@ impl Settings {
             ws_init_timeout_secs: 3,
             ws_reauth_interval_secs: 60,
             cors_allowed_origins: Vec::new(),
+            cors_allowed_headers: crate::http::security::CLIENT_HEADERS
+                .map(String::from)
+                .to_vec(),
             storage_orphan_grace_secs: 3600,
             log_format: LogFormat::Text,
         }

@@ -31,6 +31,7 @@ pub mod plain;
 pub mod rate_limit;
 pub mod reports;
 pub mod rows;
+pub mod scalars;
 pub mod schema;
 pub mod seed;
 pub mod services;

@@ -129,18 +129,18 @@ impl Filter {
             value: FilterValue::Bool(value),
         }
     }
-    pub fn at_or_after(column: &'static str, at: DateTime<Utc>) -> Self {
+    pub fn at_or_after(column: &'static str, at: impl Into<DateTime<Utc>>) -> Self {
         Self {
             column,
             op: FilterOp::AtOrAfter,
-            value: FilterValue::Time(at),
+            value: FilterValue::Time(at.into()),
         }
     }
-    pub fn before(column: &'static str, at: DateTime<Utc>) -> Self {
+    pub fn before(column: &'static str, at: impl Into<DateTime<Utc>>) -> Self {
         Self {
             column,
             op: FilterOp::Before,
-            value: FilterValue::Time(at),
+            value: FilterValue::Time(at.into()),
         }
     }
     /// A condition on `t` that the code writes, e.g. `t.actor_user_id = {} OR ...`; every

@@ -38,6 +38,16 @@ pub fn value<T: InputType>(value: T) -> Value {
     value.to_value()
 }
 
+/// An instant's value (the `DateTime` scalar).
+pub fn time(at: impl Into<crate::scalars::DateTime>) -> Value {
+    value(at.into())
+}
+
+/// A nullable instant's value.
+pub fn optional_time<T: Into<crate::scalars::DateTime>>(at: Option<T>) -> Value {
+    value(at.map(Into::into))
+}
+
 /// A text field's value (async-graphql's `&str` and `String` output).
 pub fn text(text: &str) -> Value {
     Value::String(text.to_owned())
@@ -55,7 +65,7 @@ pub fn texts(texts: &[String]) -> Value {
 
 /// A JSON field's value as async-graphql's `Json` output type produces it.
 pub fn json(value: &serde_json::Value) -> Value {
-    async_graphql::to_value(value).unwrap_or_default()
+    crate::scalars::json_value(value)
 }
 
 /// The object of type `type_name` with the fields `ctx` selects, each from `field`; `None`

@@ -1,7 +1,8 @@
 //! The GraphQL schema: one query object per domain area, merged.
 
 use async_graphql::{
-    MergedObject, MergedSubscription, Request, Schema, SchemaBuilder, ValidationMode,
+    MergedObject, MergedSubscription, Request, SDLExportOptions, Schema, SchemaBuilder,
+    ValidationMode,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
@@ -96,9 +97,11 @@ pub fn build(
     schema.finish()
 }
 
-/// The SDL committed as `schema.graphql`.
+/// The SDL committed as `schema.graphql`, with the scalars' `@specifiedBy` URLs.
 pub fn export_sdl() -> String {
-    builder().finish().sdl()
+    builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().include_specified_by())
 }
 
 /// What one request runs with besides its document.

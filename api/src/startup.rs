@@ -223,6 +223,7 @@ impl Application {
 
         let shared = state.clone();
         let origins = state.settings.cors_allowed_origins.clone();
+        let cors_headers = state.settings.cors_allowed_headers.clone();
         let server = HttpServer::new(move || {
             let shared = shared.clone();
             App::new()
@@ -231,7 +232,7 @@ impl Application {
                     let shared = shared.clone();
                     async move { shared.for_worker(worker_pool_size).await }
                 })
-                .wrap(security::cors(&origins))
+                .wrap(security::cors(&origins, &cors_headers))
                 .wrap(security::headers())
                 .wrap(from_fn(request_id))
                 .configure(routes)

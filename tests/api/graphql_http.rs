@@ -510,6 +510,84 @@ async fn cors_answers_listed_origins_only() {
 }
 
 #[tokio::test]
+async fn preflights_allow_the_headers_real_graphql_clients_send() {
+    let app =
+        spawn_app_with(|s| s.cors_allowed_origins = vec!["https://app.example.com".into()]).await;
+    let preflight = |origin: &'static str, headers: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", headers)
+            .send()
+    };
+    for header in [
+        "apollographql-client-name",
+        "apollographql-client-version",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+        "traceparent",
+        "tracestate",
+    ] {
+        let allowed = preflight("https://app.example.com", header).await.unwrap();
+        assert!(
+            allowed.status().is_success(),
+            "{header}: {}",
+            allowed.status()
+        );
+        let allowed_headers = allowed.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .to_ascii_lowercase();
+        assert!(
+            allowed_headers.contains(header),
+            "{header}: {allowed_headers}"
+        );
+        let refused = preflight("https://evil.example", header).await.unwrap();
+        assert!(
+            refused
+                .headers()
+                .get("access-control-allow-origin")
+                .is_none(),
+            "{header} from another origin"
+        );
+    }
+    // Apollo Client with a name and version set sends these with every request.
+    let apollo = preflight(
+        "https://app.example.com",
+        "authorization, content-type, apollographql-client-name, apollographql-client-version",
+    )
+    .await
+    .unwrap();
+    assert!(apollo.status().is_success());
+    // A header nobody listed is still refused.
+    let unknown = preflight("https://app.example.com", "x-not-listed")
+        .await
+        .unwrap();
+    assert!(!unknown.status().is_success(), "{}", unknown.status());
+
+    // The list is configurable.
+    let narrow = spawn_app_with(|s| {
+        s.cors_allowed_origins = vec!["https://app.example.com".into()];
+        s.cors_allowed_headers = vec!["x-custom".into()];
+    })
+    .await;
+    let response = narrow
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/graphql", narrow.address),
+        )
+        .header("origin", "https://app.example.com")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "x-custom, authorization")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+}
+
+#[tokio::test]
 async fn abusive_operations_are_refused_before_they_run() {
     let app = spawn_app_with(|s| {
         s.graphql_max_aliases = 5;

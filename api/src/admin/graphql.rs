@@ -1,7 +1,6 @@
 //! Admin resolvers: thin checks of the ADMIN role over `service`.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{
@@ -13,6 +12,7 @@ use crate::{
     enums::{AuditEventType, Role},
     error::AppError,
     pagination::{Filter, FilterValue, Page, PageArgs, load_root_page},
+    scalars,
 };
 
 #[derive(SimpleObject)]
@@ -88,8 +88,8 @@ impl AdminQuery {
         ctx: &Context<'_>,
         user_id: Option<ID>,
         event_type: Option<AuditEventType>,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
+        from: Option<scalars::DateTime>,
+        to: Option<scalars::DateTime>,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,

@@ -1,7 +1,6 @@
 //! What an admin sees: account metadata and the audit log, never health data.
 
-use async_graphql::{Context, ID, Json, Object};
-use chrono::{DateTime, Utc};
+use async_graphql::{Context, ID, Object};
 use entity::{audit_events, users};
 
 use crate::{
@@ -10,6 +9,7 @@ use crate::{
     enums::{AuditEventType, Role},
     error::AppError,
     pagination::{RootRelation, SortKey, count_children},
+    scalars,
     users::loaders::LastActiveByUserId,
 };
 
@@ -66,15 +66,20 @@ impl Account {
     async fn is_verified(&self) -> bool {
         self.0.is_verified
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.to_utc()
+    async fn created_at(&self) -> scalars::DateTime {
+        self.0.created_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at.to_utc()
+    async fn updated_at(&self) -> scalars::DateTime {
+        self.0.updated_at.into()
     }
     /// The latest activity on any device.
-    async fn last_active_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>, AppError> {
-        Ok(load_one::<LastActiveByUserId>(ctx, self.0.id).await?)
+    async fn last_active_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<scalars::DateTime>, AppError> {
+        Ok(load_one::<LastActiveByUserId>(ctx, self.0.id)
+            .await?
+            .map(Into::into))
     }
     /// Devices signed in now.
     async fn active_session_count(&self, ctx: &Context<'_>) -> Result<i64, AppError> {
@@ -105,11 +110,11 @@ impl AuditLogEntry {
         self.0.ip_address.map(|ip| ip.ip().to_string())
     }
     /// What happened, as recorded (ids, field names, counts).
-    async fn details(&self) -> Json<&serde_json::Value> {
-        Json(&self.0.details)
+    async fn details(&self) -> scalars::Json<&serde_json::Value> {
+        scalars::Json(&self.0.details)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.to_utc()
+    async fn created_at(&self) -> scalars::DateTime {
+        self.0.created_at.into()
     }
 }
 

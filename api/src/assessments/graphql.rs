@@ -1,7 +1,6 @@
 //! Assessment queries and mutations: thin resolvers over the engine and `service`.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use sea_orm::TransactionTrait;
 
@@ -18,13 +17,14 @@ use crate::{
     enums::{AssessmentType, RiskLevel},
     error::AppError,
     pagination::{Filter, Page, PageArgs, load_page},
+    scalars,
 };
 
 /// The filters of a health-assessment list (the caller's own, or a patient's).
 pub struct AssessmentFilters {
     pub assessment_type: Option<AssessmentType>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
+    pub from: Option<scalars::DateTime>,
+    pub to: Option<scalars::DateTime>,
 }
 
 /// `user_id`'s health assessments, newest first, narrowed by `filters`; batched with every
@@ -132,7 +132,7 @@ impl From<InstrumentInfo> for AssessmentInstrument {
 #[derive(SimpleObject)]
 pub struct AssessmentTrendPoint {
     pub assessment_id: ID,
-    pub date: DateTime<Utc>,
+    pub date: scalars::DateTime,
     pub score: i32,
     pub probability: Option<f64>,
     pub level: RiskLevel,
@@ -213,14 +213,14 @@ pub async fn trend_points(
     ctx: &Context<'_>,
     user_id: i32,
     assessment_type: AssessmentType,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
+    from: Option<scalars::DateTime>,
+    to: Option<scalars::DateTime>,
 ) -> Result<Vec<AssessmentTrendPoint>, AppError> {
     let key = TrendKey {
         user_id,
         assessment_type,
-        from,
-        to,
+        from: from.map(Into::into),
+        to: to.map(Into::into),
     };
     let rows = crate::batching::load_one::<TrendLoader>(ctx, key)
         .await?
@@ -230,7 +230,7 @@ pub async fn trend_points(
             let assessment = HealthAssessment::try_from(row)?;
             Ok(AssessmentTrendPoint {
                 assessment_id: ID::from(assessment.row().id.to_string()),
-                date: assessment.row().created_at.to_utc(),
+                date: assessment.row().created_at.into(),
                 score: assessment.row().risk_score,
                 probability: assessment.probability_f64(),
                 level: assessment.level(),

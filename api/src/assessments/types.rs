@@ -1,7 +1,6 @@
 //! GraphQL view of a stored health assessment.
 
-use async_graphql::{ID, Json, Object, Value};
-use chrono::{DateTime, Utc};
+use async_graphql::{ID, Object, Value};
 use entity::health_assessments;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -9,6 +8,7 @@ use crate::{
     enums::{AssessmentType, RiskLevel},
     error::AppError,
     plain::{self, PlainFields},
+    scalars,
 };
 
 /// The result of one clinical instrument for one person at one time.
@@ -64,8 +64,8 @@ impl HealthAssessment {
         self.probability_f64()
     }
     /// The answers given and the instrument's detailed result (bands, points, version).
-    async fn assessment_data(&self) -> Json<&serde_json::Value> {
-        Json(&self.row.assessment_data)
+    async fn assessment_data(&self) -> scalars::Json<&serde_json::Value> {
+        scalars::Json(&self.row.assessment_data)
     }
     /// Plain-language recommendations.
     async fn recommendations(&self) -> &[String] {
@@ -83,8 +83,8 @@ impl HealthAssessment {
     async fn is_api_result(&self) -> bool {
         self.row.is_api_result
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at.to_utc()
+    async fn created_at(&self) -> scalars::DateTime {
+        self.row.created_at.into()
     }
 }
 
@@ -101,7 +101,7 @@ impl PlainFields for HealthAssessment {
             "warningSigns" => plain::texts(&self.row.warning_signs),
             "nextSteps" => plain::texts(&self.row.next_steps),
             "isApiResult" => plain::value(self.row.is_api_result),
-            "createdAt" => plain::value(self.row.created_at.to_utc()),
+            "createdAt" => plain::time(self.row.created_at),
             _ => return None,
         })
     }

@@ -1,7 +1,6 @@
 //! Account mutations. Each parses its input and calls `accounts`; the rules live there.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::NaiveDate;
 
 use super::{
     accounts::{self, Env, Registration},
@@ -12,6 +11,7 @@ use crate::{
     context::{client, db, optional_viewer, services, viewer},
     enums::{Gender, OtpPurpose},
     error::AppError,
+    scalars,
     users::types::User,
 };
 
@@ -47,7 +47,7 @@ pub struct RegisterInput {
     pub password: String,
     pub first_name: String,
     pub last_name: String,
-    pub date_of_birth: Option<NaiveDate>,
+    pub date_of_birth: Option<scalars::Date>,
     pub gender: Option<Gender>,
     /// International E.164 form, e.g. +4915112345678.
     pub phone_number: Option<String>,
@@ -159,7 +159,7 @@ impl AuthMutation {
             password: input.password,
             first_name: input.first_name,
             last_name: input.last_name,
-            date_of_birth: input.date_of_birth,
+            date_of_birth: input.date_of_birth.map(|date| date.0),
             gender: input.gender,
             phone_number: input.phone_number,
         };

@@ -1,10 +1,9 @@
 //! GraphQL view of a device session. The token hash never leaves the server.
 
-use async_graphql::{Context, ID, Json, Object};
-use chrono::{DateTime, Utc};
+use async_graphql::{Context, ID, Object};
 use entity::user_sessions;
 
-use crate::context::optional_viewer;
+use crate::{context::optional_viewer, scalars};
 
 /// A device signed in to the account.
 pub struct UserSession {
@@ -36,22 +35,22 @@ impl UserSession {
         ID::from(self.row.id.to_string())
     }
     /// What the client said about the device when signing in (name, platform, app version).
-    async fn device_info(&self) -> Json<&serde_json::Value> {
-        Json(&self.row.device_info)
+    async fn device_info(&self) -> scalars::Json<&serde_json::Value> {
+        scalars::Json(&self.row.device_info)
     }
     /// The address the session was opened from, when known.
     async fn ip_address(&self) -> Option<String> {
         self.row.ip_address.map(|ip| ip.ip().to_string())
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at.to_utc()
+    async fn created_at(&self) -> scalars::DateTime {
+        self.row.created_at.into()
     }
     /// Last request made with this session (refreshed at most once a minute).
-    async fn last_activity(&self) -> DateTime<Utc> {
-        self.row.last_activity.to_utc()
+    async fn last_activity(&self) -> scalars::DateTime {
+        self.row.last_activity.into()
     }
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.row.expires_at.to_utc()
+    async fn expires_at(&self) -> scalars::DateTime {
+        self.row.expires_at.into()
     }
     /// Whether this is the session making the current request.
     async fn is_current(&self, ctx: &Context<'_>) -> bool {
@@ -64,7 +63,7 @@ impl UserSession {
 pub struct DeviceInput {
     /// What the client says about itself (name, platform, app version): a JSON object of at
     /// most 1 KiB. The server adds the user agent.
-    pub info: Option<Json<serde_json::Value>>,
+    pub info: Option<scalars::Json<serde_json::Value>>,
     /// Keep this device signed in longer (30 days, 7 days idle) instead of 12 hours, 30
     /// minutes idle.
     #[graphql(default)]

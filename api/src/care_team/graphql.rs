@@ -3,7 +3,6 @@
 //! statement per request whatever the page size.
 
 use async_graphql::{Context, ID, Lookahead, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::care_team_grants;
 
 use super::{
@@ -16,6 +15,7 @@ use crate::{
     enums::{CareTeamScope, Role},
     error::AppError,
     pagination::{Filter, Page, PageArgs, load_page},
+    scalars,
     users::loaders::users_by_id,
 };
 
@@ -30,7 +30,7 @@ pub struct UpdateDoctorNotesPayload {
     pub report_id: ID,
     pub doctor_notes: Option<String>,
     pub doctor_notes_by: Option<CareTeamMember>,
-    pub doctor_notes_updated_at: Option<DateTime<Utc>>,
+    pub doctor_notes_updated_at: Option<scalars::DateTime>,
 }
 
 /// What of a patient the selections read (a connection shows patients both as `edges.node` and
@@ -134,7 +134,7 @@ impl CareTeamMutation {
         ctx: &Context<'_>,
         clinician_email: String,
         scopes: Vec<CareTeamScope>,
-        expires_at: Option<DateTime<Utc>>,
+        expires_at: Option<scalars::DateTime>,
     ) -> Result<CareTeamGrantPayload, AppError> {
         let viewer = viewer(ctx)?;
         if clinician_email.len() > 254 {
@@ -146,7 +146,7 @@ impl CareTeamMutation {
         let new = NewGrant {
             clinician_email,
             scopes,
-            expires_at,
+            expires_at: expires_at.map(Into::into),
         };
         let now = services(ctx).clock.now();
         let grant = service::grant_access(db(ctx), &viewer.user, new, client(ctx).ip, now).await?;
@@ -198,7 +198,7 @@ impl CareTeamMutation {
             report_id,
             doctor_notes: report.doctor_notes,
             doctor_notes_by: author,
-            doctor_notes_updated_at: report.doctor_notes_updated_at.map(|at| at.to_utc()),
+            doctor_notes_updated_at: report.doctor_notes_updated_at.map(Into::into),
         })
     }
 }

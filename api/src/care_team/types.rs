@@ -4,7 +4,6 @@
 //! data only within the grant's scopes: a list outside them is null.
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, NaiveDate, Utc};
 use entity::{care_team_grants, users};
 
 use super::service;
@@ -22,6 +21,7 @@ use crate::{
         graphql::{ReportFilters, reports_page},
         types::MedicalReport,
     },
+    scalars,
     users::loaders::{LastActiveByUserId, UsersById},
 };
 
@@ -67,15 +67,15 @@ impl CareTeamGrant {
     async fn scopes(&self) -> Vec<CareTeamScope> {
         service::scopes(&self.0)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.to_utc()
+    async fn created_at(&self) -> scalars::DateTime {
+        self.0.created_at.into()
     }
     /// When access ends by itself; null: until revoked.
-    async fn expires_at(&self) -> Option<DateTime<Utc>> {
-        self.0.expires_at.map(|at| at.to_utc())
+    async fn expires_at(&self) -> Option<scalars::DateTime> {
+        self.0.expires_at.map(Into::into)
     }
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at.map(|at| at.to_utc())
+    async fn revoked_at(&self) -> Option<scalars::DateTime> {
+        self.0.revoked_at.map(Into::into)
     }
     /// Neither revoked nor expired.
     async fn is_active(&self, ctx: &Context<'_>) -> bool {
@@ -112,8 +112,8 @@ impl Patient {
     async fn last_name(&self) -> Result<&str, AppError> {
         Ok(&self.user()?.last_name)
     }
-    async fn date_of_birth(&self) -> Result<Option<NaiveDate>, AppError> {
-        Ok(self.user()?.date_of_birth)
+    async fn date_of_birth(&self) -> Result<Option<scalars::Date>, AppError> {
+        Ok(self.user()?.date_of_birth.map(Into::into))
     }
     async fn gender(&self) -> Result<Option<Gender>, AppError> {
         self.user()?
@@ -127,16 +127,21 @@ impl Patient {
         service::scopes(&self.grant)
     }
     /// When the patient granted access.
-    async fn access_granted_at(&self) -> DateTime<Utc> {
-        self.grant.created_at.to_utc()
+    async fn access_granted_at(&self) -> scalars::DateTime {
+        self.grant.created_at.into()
     }
     /// When your access ends by itself; null: until the patient revokes it.
-    async fn access_expires_at(&self) -> Option<DateTime<Utc>> {
-        self.grant.expires_at.map(|at| at.to_utc())
+    async fn access_expires_at(&self) -> Option<scalars::DateTime> {
+        self.grant.expires_at.map(Into::into)
     }
     /// The patient's latest activity in the app, on any device.
-    async fn last_active_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>, AppError> {
-        Ok(load_one::<LastActiveByUserId>(ctx, self.grant.patient_id).await?)
+    async fn last_active_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<scalars::DateTime>, AppError> {
+        Ok(load_one::<LastActiveByUserId>(ctx, self.grant.patient_id)
+            .await?
+            .map(Into::into))
     }
 
     /// The patient's health assessments, newest first (as `me.healthAssessments`); null unless
@@ -147,8 +152,8 @@ impl Patient {
         &self,
         ctx: &Context<'_>,
         #[graphql(name = "type")] assessment_type: Option<AssessmentType>,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
+        from: Option<scalars::DateTime>,
+        to: Option<scalars::DateTime>,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
@@ -178,8 +183,8 @@ impl Patient {
         report_type: Option<ReportType>,
         status: Option<AnalysisStatus>,
         archived: Option<bool>,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
+        from: Option<scalars::DateTime>,
+        to: Option<scalars::DateTime>,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,

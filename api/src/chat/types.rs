@@ -1,7 +1,6 @@
 //! GraphQL views of chat sessions and messages.
 
-use async_graphql::{Context, ID, Json, Object, Value};
-use chrono::{DateTime, Utc};
+use async_graphql::{Context, ID, Object, Value};
 use entity::{chat_messages, chat_sessions};
 
 use super::loaders::MessagesBySessionId;
@@ -10,6 +9,7 @@ use crate::{
     error::AppError,
     pagination::{Page, PageArgs, load_page},
     plain::{self, PlainFields},
+    scalars,
 };
 
 /// A conversation with the health assistant.
@@ -40,11 +40,11 @@ impl ChatSession {
     async fn is_active(&self) -> bool {
         self.row.is_active
     }
-    async fn started_at(&self) -> DateTime<Utc> {
-        self.row.started_at.to_utc()
+    async fn started_at(&self) -> scalars::DateTime {
+        self.row.started_at.into()
     }
-    async fn ended_at(&self) -> Option<DateTime<Utc>> {
-        self.row.ended_at.map(|t| t.to_utc())
+    async fn ended_at(&self) -> Option<scalars::DateTime> {
+        self.row.ended_at.map(Into::into)
     }
     /// Number of messages in the session.
     async fn total_messages(&self) -> i32 {
@@ -100,11 +100,11 @@ impl ChatMessage {
     }
     /// Technical details of how the message was produced (provider, model, latency, safety
     /// flags). Never holds secrets.
-    async fn metadata(&self) -> Json<&serde_json::Value> {
-        Json(&self.row.metadata)
+    async fn metadata(&self) -> scalars::Json<&serde_json::Value> {
+        scalars::Json(&self.row.metadata)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at.to_utc()
+    async fn created_at(&self) -> scalars::DateTime {
+        self.row.created_at.into()
     }
 }
 
@@ -114,8 +114,8 @@ impl PlainFields for ChatSession {
             "id" => plain::value(ID::from(self.row.id.to_string())),
             "sessionType" => plain::value(self.session_type),
             "isActive" => plain::value(self.row.is_active),
-            "startedAt" => plain::value(self.row.started_at.to_utc()),
-            "endedAt" => plain::value(self.row.ended_at.map(|t| t.to_utc())),
+            "startedAt" => plain::time(self.row.started_at),
+            "endedAt" => plain::optional_time(self.row.ended_at),
             "totalMessages" => plain::value(self.row.total_messages),
             _ => return None,
         })
@@ -130,7 +130,7 @@ impl PlainFields for ChatMessage {
             "content" => plain::text(&self.row.message_content),
             "messageType" => plain::value(self.message_type),
             "metadata" => plain::json(&self.row.metadata),
-            "createdAt" => plain::value(self.row.created_at.to_utc()),
+            "createdAt" => plain::time(self.row.created_at),
             _ => return None,
         })
     }

@@ -1,7 +1,6 @@
 //! `exportMyData` and the `DataExport` type (listed in `me.dataExports`).
 
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 use entity::data_exports;
 
 use super::service;
@@ -9,6 +8,7 @@ use crate::{
     context::{client, db, services, viewer},
     enums::DataExportStatus,
     error::AppError,
+    scalars,
 };
 
 /// An archive of everything you have here, built in the background.
@@ -22,16 +22,16 @@ impl DataExport {
     async fn status(&self, ctx: &Context<'_>) -> Result<DataExportStatus, AppError> {
         service::status(&self.0, services(ctx).clock.now())
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.to_utc()
+    async fn created_at(&self) -> scalars::DateTime {
+        self.0.created_at.into()
     }
     /// When the archive was built (or building failed).
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at.map(|at| at.to_utc())
+    async fn completed_at(&self) -> Option<scalars::DateTime> {
+        self.0.completed_at.map(Into::into)
     }
     /// Until when the archive can be downloaded.
-    async fn expires_at(&self) -> Option<DateTime<Utc>> {
-        self.0.expires_at.map(|at| at.to_utc())
+    async fn expires_at(&self) -> Option<scalars::DateTime> {
+        self.0.expires_at.map(Into::into)
     }
     /// Size of the archive in bytes.
     async fn size_bytes(&self) -> Option<i64> {

@@ -28,8 +28,29 @@ pub fn origin_allowed(allowed: &[String], origin: &str) -> bool {
         .any(|a| a.trim().trim_end_matches('/').eq_ignore_ascii_case(origin))
 }
 
-pub fn cors(allowed: &[String]) -> Cors {
+/// Request headers GraphQL clients send besides the standard ones: Apollo Client's client
+/// awareness and CSRF-prevention headers, and W3C trace context. `CORS_ALLOWED_HEADERS`
+/// replaces the list.
+pub const CLIENT_HEADERS: [&str; 6] = [
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "traceparent",
+    "tracestate",
+];
+
+/// CORS for the `allowed` origins: GET and POST with `Authorization`, `Content-Type`,
+/// `Accept` and the `extra_headers`; no credentials (bearer tokens, not cookies).
+pub fn cors(allowed: &[String], extra_headers: &[String]) -> Cors {
     let allowed = allowed.to_vec();
+    let headers = [header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT]
+        .into_iter()
+        .chain(
+            extra_headers
+                .iter()
+                .filter_map(|name| header::HeaderName::try_from(name.trim()).ok()),
+        );
     Cors::default()
         .allowed_origin_fn(move |origin, _| {
             origin
@@ -37,7 +58,7 @@ pub fn cors(allowed: &[String]) -> Cors {
                 .is_ok_and(|origin| origin_allowed(&allowed, origin))
         })
         .allowed_methods(["GET", "POST"])
-        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .allowed_headers(headers)
         .expose_headers([header::HeaderName::from_static("x-request-id")])
         .max_age(3600)
 }

@@ -1,8 +1,6 @@
 //! Report queries and mutations: thin resolvers over `service`.
 
-use async_graphql::{Context, ID, Object, SimpleObject, Upload};
-
-use chrono::{DateTime, Utc};
+use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::{loaders::ReportsByUserId, service, types::MedicalReport};
 use crate::{
@@ -10,6 +8,7 @@ use crate::{
     enums::{AnalysisStatus, ReportType},
     error::AppError,
     pagination::{Filter, Page, PageArgs, load_page},
+    scalars,
 };
 
 /// The filters of a medical-report list (the caller's own, or a patient's).
@@ -17,8 +16,8 @@ pub struct ReportFilters {
     pub report_type: Option<ReportType>,
     pub status: Option<AnalysisStatus>,
     pub archived: Option<bool>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
+    pub from: Option<scalars::DateTime>,
+    pub to: Option<scalars::DateTime>,
 }
 
 /// `user_id`'s medical reports, newest upload first, narrowed by `filters`; batched with every
@@ -81,12 +80,13 @@ impl ReportsMutation {
     async fn upload_medical_report(
         &self,
         ctx: &Context<'_>,
-        file: Upload,
+        file: scalars::Upload,
         report_type: ReportType,
         title: Option<String>,
     ) -> Result<MedicalReportPayload, AppError> {
         let viewer = viewer(ctx)?;
         let value = file
+            .0
             .value(ctx)
             .map_err(|_| AppError::bad_input("file", "the file could not be read"))?;
         let row = service::upload(

@@ -1,7 +1,6 @@
 //! GraphQL view of a medical report. The path on disk is never exposed.
 
-use async_graphql::{Context, ID, Json, Object, SimpleObject, Value};
-use chrono::{DateTime, Utc};
+use async_graphql::{Context, ID, Object, SimpleObject, Value};
 use entity::medical_reports;
 
 use super::analysis::labs::{Flag, RangeSource};
@@ -10,6 +9,7 @@ use crate::{
     enums::{AnalysisStatus, ReportType},
     error::AppError,
     plain::{self, PlainFields},
+    scalars,
 };
 
 /// An uploaded medical document and the state of its analysis.
@@ -52,19 +52,17 @@ impl PlainFields for MedicalReport {
             "fileName" => plain::text(&row.file_name),
             "fileSize" => plain::value(row.file_size),
             "mimeType" => plain::text(&row.mime_type),
-            "uploadDate" => plain::value(row.upload_date.to_utc()),
+            "uploadDate" => plain::time(row.upload_date),
             "analysisStatus" => plain::value(self.analysis_status),
             "analysisError" => plain::optional_text(row.analysis_error.as_deref()),
-            "analyzedAt" => plain::value(row.analyzed_at.map(|at| at.to_utc())),
+            "analyzedAt" => plain::optional_time(row.analyzed_at),
             "analysisResult" => row
                 .analysis_result
                 .as_ref()
                 .map_or(Value::Null, plain::json),
             "aiInsights" => plain::optional_text(row.ai_insights.as_deref()),
             "doctorNotes" => plain::optional_text(row.doctor_notes.as_deref()),
-            "doctorNotesUpdatedAt" => {
-                plain::value(row.doctor_notes_updated_at.map(|at| at.to_utc()))
-            }
+            "doctorNotesUpdatedAt" => plain::optional_time(row.doctor_notes_updated_at),
             "isArchived" => plain::value(row.is_archived),
             _ => return None,
         })
@@ -104,8 +102,8 @@ impl MedicalReport {
     async fn mime_type(&self) -> &str {
         &self.row.mime_type
     }
-    async fn upload_date(&self) -> DateTime<Utc> {
-        self.row.upload_date.to_utc()
+    async fn upload_date(&self) -> scalars::DateTime {
+        self.row.upload_date.into()
     }
     async fn analysis_status(&self) -> AnalysisStatus {
         self.analysis_status
@@ -115,12 +113,12 @@ impl MedicalReport {
         self.row.analysis_error.as_deref()
     }
     /// When the latest analysis finished (or failed).
-    async fn analyzed_at(&self) -> Option<DateTime<Utc>> {
-        self.row.analyzed_at.map(|at| at.to_utc())
+    async fn analyzed_at(&self) -> Option<scalars::DateTime> {
+        self.row.analyzed_at.map(Into::into)
     }
     /// The latest analysis as stored (shape documented in docs/reports.md).
-    async fn analysis_result(&self) -> Option<Json<&serde_json::Value>> {
-        self.row.analysis_result.as_ref().map(Json)
+    async fn analysis_result(&self) -> Option<scalars::Json<&serde_json::Value>> {
+        self.row.analysis_result.as_ref().map(scalars::Json)
     }
     /// The lab values the latest analysis found, typed; empty before it completes.
     async fn lab_results(&self) -> Vec<LabResult> {
@@ -148,8 +146,8 @@ impl MedicalReport {
         }
     }
     /// When the doctor notes last changed.
-    async fn doctor_notes_updated_at(&self) -> Option<DateTime<Utc>> {
-        self.row.doctor_notes_updated_at.map(|at| at.to_utc())
+    async fn doctor_notes_updated_at(&self) -> Option<scalars::DateTime> {
+        self.row.doctor_notes_updated_at.map(Into::into)
     }
     async fn is_archived(&self) -> bool {
         self.row.is_archived

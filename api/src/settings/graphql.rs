@@ -1,7 +1,6 @@
 //! Settings resolvers: `me.settings` (in `users::types`), `setSetting`, `resetSetting`.
 
 use async_graphql::{Context, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::{
     registry::Rule,
@@ -11,6 +10,7 @@ use crate::{
     context::{db, services, viewer},
     enums::SettingType,
     error::AppError,
+    scalars,
 };
 
 /// A setting with its effective value.
@@ -29,7 +29,7 @@ pub struct Setting {
     pub allowed_values: Option<Vec<String>>,
     pub description: Option<String>,
     /// When the stored value last changed (null for a default).
-    pub updated_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<scalars::DateTime>,
 }
 
 impl From<Effective> for Setting {
@@ -47,7 +47,7 @@ impl From<Effective> for Setting {
                 _ => None,
             }),
             description: known.map(|k| k.description.to_owned()),
-            updated_at: setting.updated_at,
+            updated_at: setting.updated_at.map(Into::into),
         }
     }
 }

@@ -1,13 +1,13 @@
 //! Profile mutations.
 
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, Upload};
-use chrono::NaiveDate;
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::{avatar, service, types::User};
 use crate::{
     context::{client, db, services, viewer},
     enums::Gender,
     error::AppError,
+    scalars,
 };
 
 /// Fields to change; a field left out stays as it is, `null` clears an optional one.
@@ -15,7 +15,7 @@ use crate::{
 pub struct UpdateProfileInput {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
-    pub date_of_birth: MaybeUndefined<NaiveDate>,
+    pub date_of_birth: MaybeUndefined<scalars::Date>,
     pub gender: MaybeUndefined<Gender>,
     /// International E.164 form, e.g. +4915112345678.
     pub phone_number: MaybeUndefined<String>,
@@ -49,7 +49,7 @@ impl UsersMutation {
         let changes = service::ProfileChanges {
             first_name: input.first_name,
             last_name: input.last_name,
-            date_of_birth: patch(input.date_of_birth),
+            date_of_birth: patch(input.date_of_birth.map_value(|date| date.0)),
             gender: patch(input.gender),
             phone_number: patch(input.phone_number),
         };
@@ -64,10 +64,11 @@ impl UsersMutation {
     async fn upload_profile_image(
         &self,
         ctx: &Context<'_>,
-        file: Upload,
+        file: scalars::Upload,
     ) -> Result<UpdateProfilePayload, AppError> {
         let viewer = viewer(ctx)?;
         let value = file
+            .0
             .value(ctx)
             .map_err(|_| AppError::bad_input("file", "the file could not be read"))?;
         let user = avatar::set(db(ctx), services(ctx), viewer.user.id, value).await?;

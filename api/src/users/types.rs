@@ -3,7 +3,6 @@
 //! A `User` is only ever reached through `me`, so its relations are the caller's own rows.
 
 use async_graphql::{Context, ID, Object};
-use chrono::{DateTime, NaiveDate, Utc};
 use entity::users;
 
 use crate::{
@@ -22,6 +21,7 @@ use crate::{
         graphql::{ReportFilters, reports_page},
         types::MedicalReport,
     },
+    scalars,
     settings::{self, graphql::Setting, loaders::SettingsByUserId},
 };
 
@@ -43,8 +43,8 @@ impl User {
     async fn last_name(&self) -> &str {
         &self.0.last_name
     }
-    async fn date_of_birth(&self) -> Option<NaiveDate> {
-        self.0.date_of_birth
+    async fn date_of_birth(&self) -> Option<scalars::Date> {
+        self.0.date_of_birth.map(Into::into)
     }
     async fn gender(&self) -> Result<Option<Gender>, AppError> {
         self.0.gender.as_deref().map(Gender::from_db).transpose()
@@ -67,11 +67,11 @@ impl User {
     async fn role(&self) -> Result<Role, AppError> {
         Role::from_db(&self.0.role)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at.to_utc()
+    async fn created_at(&self) -> scalars::DateTime {
+        self.0.created_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at.to_utc()
+    async fn updated_at(&self) -> scalars::DateTime {
+        self.0.updated_at.into()
     }
 
     /// Health assessments, newest first; optionally one instrument, and those created at or
@@ -82,8 +82,8 @@ impl User {
         &self,
         ctx: &Context<'_>,
         #[graphql(name = "type")] assessment_type: Option<AssessmentType>,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
+        from: Option<scalars::DateTime>,
+        to: Option<scalars::DateTime>,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
@@ -109,8 +109,8 @@ impl User {
         &self,
         ctx: &Context<'_>,
         #[graphql(name = "type")] assessment_type: AssessmentType,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
+        from: Option<scalars::DateTime>,
+        to: Option<scalars::DateTime>,
     ) -> Result<Vec<AssessmentTrendPoint>, AppError> {
         trend_points(ctx, self.0.id, assessment_type, from, to).await
     }
@@ -125,8 +125,8 @@ impl User {
         report_type: Option<ReportType>,
         status: Option<AnalysisStatus>,
         archived: Option<bool>,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
+        from: Option<scalars::DateTime>,
+        to: Option<scalars::DateTime>,
         after: Option<String>,
         before: Option<String>,
         first: Option<i32>,
