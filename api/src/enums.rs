@@ -76,10 +76,15 @@ db_enum! {
 db_enum! {
     /// A common risk scale onto which every instrument's own bands are mapped.
     RiskLevel in "health_assessments"."risk_level" {
+        /// Low risk, or the instrument's lowest band.
         Low = "low",
+        /// Slightly above the lowest band.
         SlightlyElevated = "slightly_elevated",
+        /// Moderate risk.
         Moderate = "moderate",
+        /// High risk: worth discussing with a clinician.
         High = "high",
+        /// Very high risk: see a clinician soon.
         VeryHigh = "very_high",
         /// Needs attention now (for example a hypertensive crisis).
         Critical = "critical",
@@ -103,11 +108,17 @@ db_enum! {
 db_enum! {
     /// The kind of document a medical report is.
     ReportType in "medical_reports"."report_type" {
+        /// Laboratory results.
         LabResult = "lab_result",
+        /// An imaging report (X-ray, ultrasound, MRI, ...).
         Imaging = "imaging",
+        /// A prescription.
         Prescription = "prescription",
+        /// A hospital discharge summary.
         DischargeSummary = "discharge_summary",
+        /// Notes from a consultation.
         ConsultationNote = "consultation_note",
+        /// Anything else.
         Other = "other",
     }
 }
@@ -115,9 +126,13 @@ db_enum! {
 db_enum! {
     /// What a chat session is about.
     SessionType in "chat_sessions"."session_type" {
+        /// General health questions.
         General = "general",
+        /// Talking through symptoms.
         SymptomCheck = "symptom_check",
+        /// Discussing a medical report.
         ReportDiscussion = "report_discussion",
+        /// Following up an assessment result.
         AssessmentFollowUp = "assessment_follow_up",
     }
 }
@@ -125,7 +140,9 @@ db_enum! {
 db_enum! {
     /// Who wrote a chat message.
     SenderType in "chat_messages"."sender_type" {
+        /// The person using the app.
         User = "user",
+        /// The health assistant.
         Assistant = "assistant",
         /// The service itself (for example a safety notice).
         System = "system",
@@ -147,10 +164,15 @@ db_enum! {
 db_enum! {
     /// How a setting's value is to be read.
     SettingType in "app_settings"."setting_type" {
+        /// Text.
         String = "string",
+        /// A whole number.
         Integer = "integer",
+        /// A decimal number.
         Float = "float",
+        /// `true` or `false`.
         Boolean = "boolean",
+        /// A JSON document.
         Json = "json",
     }
 }
@@ -225,10 +247,15 @@ pub fn all_db_enums() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
 db_enum! {
     /// Gender as the person describes it (optional on the profile).
     Gender in "users"."gender" {
+        /// Female.
         Female = "female",
+        /// Male.
         Male = "male",
+        /// Non-binary.
         NonBinary = "non_binary",
+        /// Another gender.
         Other = "other",
+        /// Prefers not to say.
         PreferNotToSay = "prefer_not_to_say",
     }
 }
@@ -236,16 +263,27 @@ db_enum! {
 db_enum! {
     /// A security event recorded in the audit log.
     AuditEventType in "audit_events"."event_type" {
+        /// An account was registered.
         AccountRegistered = "account_registered",
+        /// A sign-in succeeded.
         SignInSucceeded = "sign_in_succeeded",
+        /// A sign-in failed (wrong password or code).
         SignInFailed = "sign_in_failed",
+        /// A one-time code was sent.
         OtpSent = "otp_sent",
+        /// The password was changed.
         PasswordChanged = "password_changed",
+        /// A password reset email was asked for.
         PasswordResetRequested = "password_reset_requested",
+        /// The password was reset with an emailed token.
         PasswordReset = "password_reset",
+        /// A device session was ended.
         SessionRevoked = "session_revoked",
+        /// The sign-in address was changed.
         EmailChanged = "email_changed",
+        /// The profile was changed.
         ProfileUpdated = "profile_updated",
+        /// The account was deleted.
         AccountDeleted = "account_deleted",
         /// A patient gave a clinician access to some of their data.
         CareTeamGranted = "care_team_granted",

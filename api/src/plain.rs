@@ -248,7 +248,19 @@ impl<N: PlainFields> OutputType for Page<N> {
     }
 
     fn create_type_info(registry: &mut Registry) -> String {
-        Inner::<N>::create_type_info(registry)
+        let name = Inner::<N>::create_type_info(registry);
+        // async-graphql gives connection types no description; say what they are.
+        if let Some(async_graphql::registry::MetaType::Object { description, .. }) =
+            registry.types.get_mut(Inner::<N>::type_name().as_ref())
+            && description.is_none()
+        {
+            *description = Some(format!(
+                "A page of {}s (a Relay connection): `edges` or `nodes`, `pageInfo` to page \
+                 further, and `totalCount` for the whole list.",
+                N::type_name()
+            ));
+        }
+        name
     }
 
     async fn resolve(

@@ -25,6 +25,9 @@ use crate::{
     settings::graphql::SettingsMutation,
     users::{mutation::UsersMutation, query::UsersQuery},
 };
+
+/// Reads: the signed-in person (`me`) and their records, the assessment instruments, and for
+/// staff the patient and account lists. Send `Authorization: Bearer <token>`.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
 pub struct QueryRoot(
@@ -37,6 +40,8 @@ pub struct QueryRoot(
     AdminQuery,
 );
 
+/// Changes: signing up and in, the profile, assessments, reports, chat, settings, care-team
+/// access and staff actions. Each names what it changes and returns it.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
@@ -51,6 +56,8 @@ pub struct MutationRoot(
     ExportMutation,
 );
 
+/// Live events over the WebSocket at `/graphql/ws` (graphql-transport-ws), authenticated in
+/// `connection_init`.
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
 pub struct SubscriptionRoot(ChatSubscription);
@@ -125,4 +132,84 @@ pub fn prepare_request(request: Request, data: RequestData<'_>) -> Request {
         .data(data.viewer)
         .data(data.client)
         .data(Loaders::new(data.db.clone(), data.now))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use async_graphql::{
+        Positioned,
+        parser::{
+            parse_schema,
+            types::{TypeKind, TypeSystemDefinition},
+        },
+    };
+
+    fn described(description: &Option<Positioned<String>>) -> bool {
+        description
+            .as_ref()
+            .is_some_and(|d| !d.node.trim().is_empty())
+    }
+
+    /// Every place in the SDL that a client developer reads and that has no description.
+    fn undescribed() -> Vec<String> {
+        let sdl = super::export_sdl();
+        let document = parse_schema(&sdl).expect("the exported SDL parses");
+        let mut missing = Vec::new();
+        for definition in &document.definitions {
+            let TypeSystemDefinition::Type(ty) = definition else {
+                continue;
+            };
+            let ty = &ty.node;
+            let name = ty.name.node.as_str();
+            if !described(&ty.description) {
+                missing.push(format!("type {name}"));
+            }
+            match &ty.kind {
+                TypeKind::Object(object) => {
+                    for field in &object.fields {
+                        let field = &field.node;
+                        if !described(&field.description) {
+                            missing.push(format!("{name}.{}", field.name.node));
+                        }
+                        for argument in &field.arguments {
+                            if !described(&argument.node.description) {
+                                missing.push(format!(
+                                    "{name}.{}({})",
+                                    field.name.node, argument.node.name.node
+                                ));
+                            }
+                        }
+                    }
+                }
+                TypeKind::InputObject(input) => {
+                    for field in &input.fields {
+                        if !described(&field.node.description) {
+                            missing.push(format!("{name}.{} (input)", field.node.name.node));
+                        }
+                    }
+                }
+                TypeKind::Enum(values) => {
+                    for value in &values.values {
+                        if !described(&value.node.description) {
+                            missing.push(format!("{name}.{} (value)", value.node.value.node));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        missing
+    }
+
+    #[test]
+    fn every_type_field_argument_input_field_and_enum_value_is_described() {
+        let missing = undescribed();
+        assert!(
+            missing.is_empty(),
+            "{} places without a description:\n{}",
+            missing.len(),
+            missing.join("\n")
+        );
+    }
 }

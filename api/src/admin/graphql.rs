@@ -15,8 +15,10 @@ use crate::{
     scalars,
 };
 
+/// The account after an admin changed it.
 #[derive(SimpleObject)]
 pub struct AccountPayload {
+    /// The account as it is now.
     pub account: Account,
 }
 
@@ -39,13 +41,17 @@ impl AdminQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only accounts whose email or name contains this text (case-insensitive, at most 100 characters)."
+        )]
         search: Option<String>,
-        role: Option<Role>,
+        #[graphql(desc = "Only accounts with this role.")] role: Option<Role>,
+        #[graphql(desc = "Only active (true) or deactivated (false) accounts; both when omitted.")]
         active: Option<bool>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (an edge's `cursor`).")] before: Option<String>,
+        #[graphql(desc = "Items from the start: 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Page<Account>, AppError> {
         let admin = viewer_with_role(ctx, Role::Admin)?;
         let search = Filter::search(
@@ -86,14 +92,16 @@ impl AdminQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        user_id: Option<ID>,
-        event_type: Option<AuditEventType>,
-        from: Option<scalars::DateTime>,
-        to: Option<scalars::DateTime>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Only entries about this account (as actor or subject).")] user_id: Option<
+            ID,
+        >,
+        #[graphql(desc = "Only entries of this kind.")] event_type: Option<AuditEventType>,
+        #[graphql(desc = "Only entries at or after this instant.")] from: Option<scalars::DateTime>,
+        #[graphql(desc = "Only entries before this instant.")] to: Option<scalars::DateTime>,
+        #[graphql(desc = "Items after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (an edge's `cursor`).")] before: Option<String>,
+        #[graphql(desc = "Items from the start: 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Page<AuditLogEntry>, AppError> {
         let admin = viewer_with_role(ctx, Role::Admin)?;
         let user_id = user_id
@@ -145,7 +153,11 @@ pub struct AdminMutation;
 impl AdminMutation {
     /// ADMIN only: deactivates an account; its sessions end at once and it cannot sign in.
     /// Not your own (CONFLICT).
-    async fn deactivate_user(&self, ctx: &Context<'_>, id: ID) -> Result<AccountPayload, AppError> {
+    async fn deactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's id.")] id: ID,
+    ) -> Result<AccountPayload, AppError> {
         let admin = viewer_with_role(ctx, Role::Admin)?;
         let now = services(ctx).clock.now();
         let user =
@@ -156,7 +168,11 @@ impl AdminMutation {
     }
 
     /// ADMIN only: lets a deactivated account sign in again.
-    async fn reactivate_user(&self, ctx: &Context<'_>, id: ID) -> Result<AccountPayload, AppError> {
+    async fn reactivate_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's id.")] id: ID,
+    ) -> Result<AccountPayload, AppError> {
         let admin = viewer_with_role(ctx, Role::Admin)?;
         let now = services(ctx).clock.now();
         let user =
@@ -170,8 +186,8 @@ impl AdminMutation {
     async fn set_user_role(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        role: Role,
+        #[graphql(desc = "The account's id.")] id: ID,
+        #[graphql(desc = "The role to give: USER, CLINICIAN or ADMIN.")] role: Role,
     ) -> Result<AccountPayload, AppError> {
         let admin = viewer_with_role(ctx, Role::Admin)?;
         let now = services(ctx).clock.now();

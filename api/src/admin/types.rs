@@ -42,20 +42,26 @@ impl RootRelation for AllAuditEvents {
 /// An account as staff see it: who, which role, whether active, how it is used.
 pub struct Account(pub users::Model);
 
+/// An account as an admin sees it: identity, role, state and use; never health data.
 #[Object]
 impl Account {
+    /// The account's id.
     async fn id(&self) -> ID {
         ID::from(self.0.id.to_string())
     }
+    /// Sign-in address, lower-cased.
     async fn email(&self) -> &str {
         &self.0.email
     }
+    /// Given name.
     async fn first_name(&self) -> &str {
         &self.0.first_name
     }
+    /// Family name.
     async fn last_name(&self) -> &str {
         &self.0.last_name
     }
+    /// USER, or the staff role an admin gave.
     async fn role(&self) -> Result<Role, AppError> {
         Role::from_db(&self.0.role)
     }
@@ -63,12 +69,15 @@ impl Account {
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
+    /// Whether the email address was confirmed with a one-time code.
     async fn is_verified(&self) -> bool {
         self.0.is_verified
     }
+    /// When the account was registered.
     async fn created_at(&self) -> scalars::DateTime {
         self.0.created_at.into()
     }
+    /// When the account's profile last changed.
     async fn updated_at(&self) -> scalars::DateTime {
         self.0.updated_at.into()
     }
@@ -90,11 +99,15 @@ impl Account {
 /// One entry of the audit log. `details` never holds a secret or health data.
 pub struct AuditLogEntry(pub audit_events::Model);
 
+/// One entry of the audit log: who did what, about whom, when and from where. `details` never holds
+/// a secret or health data.
 #[Object(name = "AuditEvent")]
 impl AuditLogEntry {
+    /// The entry's id (audit ids are 64-bit: compare them as strings).
     async fn id(&self) -> ID {
         ID::from(self.0.id.to_string())
     }
+    /// What happened.
     async fn event_type(&self) -> Result<AuditEventType, AppError> {
         AuditEventType::from_db(&self.0.event_type)
     }
@@ -106,6 +119,7 @@ impl AuditLogEntry {
     async fn subject_id(&self) -> Option<ID> {
         self.0.subject_user_id.map(|id| ID::from(id.to_string()))
     }
+    /// The client address the request came from, when known.
     async fn ip_address(&self) -> Option<String> {
         self.0.ip_address.map(|ip| ip.ip().to_string())
     }
@@ -113,6 +127,7 @@ impl AuditLogEntry {
     async fn details(&self) -> scalars::Json<&serde_json::Value> {
         scalars::Json(&self.0.details)
     }
+    /// When it happened.
     async fn created_at(&self) -> scalars::DateTime {
         self.0.created_at.into()
     }

@@ -52,8 +52,11 @@ pub async fn assessments_page(
 /// How a form should ask for a field.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InstrumentFieldKind {
+    /// A decimal number.
     Number,
+    /// A whole number.
     Integer,
+    /// Yes or no.
     Boolean,
     /// One of `choices`.
     Choice,
@@ -66,8 +69,11 @@ pub enum InstrumentFieldKind {
 pub struct InstrumentField {
     /// The field's name in the instrument's input type.
     pub name: String,
+    /// A label to show next to the input.
     pub label: String,
+    /// How the value is entered.
     pub kind: InstrumentFieldKind,
+    /// The unit of a number, such as `kg` or `mmHg`.
     pub unit: Option<String>,
     /// Smallest allowed value (for lists: entries).
     pub min: Option<f64>,
@@ -75,6 +81,7 @@ pub struct InstrumentField {
     pub max: Option<f64>,
     /// Allowed values of a choice, or the labels of an answer scale (0, 1, 2, ...).
     pub choices: Vec<String>,
+    /// Whether the instrument needs the value.
     pub required: bool,
     /// Fields of each entry of a list.
     pub fields: Vec<InstrumentField>,
@@ -105,13 +112,17 @@ impl From<FieldSpec> for InstrumentField {
 /// A validated clinical instrument the API computes.
 #[derive(SimpleObject)]
 pub struct AssessmentInstrument {
+    /// The instrument, as `createHealthAssessment` names it.
     pub code: AssessmentType,
+    /// The instrument's name, to show.
     pub title: String,
+    /// What it estimates, in plain words.
     pub description: String,
     /// The publication the numbers come from.
     pub source: String,
     /// Changes when the computation or its rule table changes.
     pub version: String,
+    /// Its inputs, in order, for rendering a form.
     pub fields: Vec<InstrumentField>,
 }
 
@@ -131,20 +142,29 @@ impl From<InstrumentInfo> for AssessmentInstrument {
 /// One point of an assessment trend.
 #[derive(SimpleObject)]
 pub struct AssessmentTrendPoint {
+    /// The assessment this point comes from.
     pub assessment_id: ID,
+    /// When it was computed.
     pub date: scalars::DateTime,
+    /// The instrument's score.
     pub score: i32,
+    /// The estimated probability (0 to 1), for instruments that give one.
     pub probability: Option<f64>,
+    /// The score on the common risk scale.
     pub level: RiskLevel,
 }
 
+/// A computed and stored assessment.
 #[derive(SimpleObject)]
 pub struct CreateHealthAssessmentPayload {
+    /// The stored result.
     pub assessment: HealthAssessment,
 }
 
+/// What a deletion removed.
 #[derive(SimpleObject)]
 pub struct DeleteHealthAssessmentPayload {
+    /// The id of the deleted assessment.
     pub deleted_id: ID,
 }
 
@@ -162,7 +182,7 @@ impl AssessmentsQuery {
     async fn health_assessment(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The assessment's id.")] id: ID,
     ) -> Result<HealthAssessment, AppError> {
         let viewer = viewer(ctx)?;
         HealthAssessment::try_from(
@@ -180,7 +200,7 @@ impl AssessmentsMutation {
     async fn create_health_assessment(
         &self,
         ctx: &Context<'_>,
-        input: CreateHealthAssessmentInput,
+        #[graphql(desc = "Exactly one instrument's answers.")] input: CreateHealthAssessmentInput,
     ) -> Result<CreateHealthAssessmentPayload, AppError> {
         let viewer = viewer(ctx)?;
         let evaluated = input.evaluate()?;
@@ -200,7 +220,7 @@ impl AssessmentsMutation {
     async fn delete_health_assessment(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The assessment's id.")] id: ID,
     ) -> Result<DeleteHealthAssessmentPayload, AppError> {
         let viewer = viewer(ctx)?;
         service::delete_own(db(ctx), viewer.user.id, parse_id(&id)?).await?;

@@ -41,8 +41,10 @@ impl HealthAssessment {
     }
 }
 
+/// The result of one validated clinical instrument for one person at one time.
 #[Object]
 impl HealthAssessment {
+    /// The assessment's id.
     async fn id(&self) -> ID {
         ID::from(self.row.id.to_string())
     }
@@ -83,6 +85,7 @@ impl HealthAssessment {
     async fn is_api_result(&self) -> bool {
         self.row.is_api_result
     }
+    /// When it was computed.
     async fn created_at(&self) -> scalars::DateTime {
         self.row.created_at.into()
     }

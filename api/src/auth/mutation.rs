@@ -23,9 +23,12 @@ fn env<'a>(ctx: &Context<'a>) -> Env<'a> {
     }
 }
 
+/// A one-time code to send by email.
 #[derive(InputObject)]
 pub struct RequestEmailOtpInput {
+    /// The address to send the code to.
     pub email: String,
+    /// What the code will be used for.
     pub purpose: OtpPurpose,
 }
 
@@ -38,52 +41,73 @@ pub struct RequestEmailOtpPayload {
     pub retry_after_seconds: i64,
 }
 
+/// A new account: the address confirmed by a REGISTRATION code, a password and the profile.
 #[derive(InputObject)]
 pub struct RegisterInput {
+    /// The address the code was sent to.
     pub email: String,
     /// The six-digit code mailed for REGISTRATION.
     pub code: String,
     /// 8 to 128 characters, not easily guessed.
     pub password: String,
+    /// Given name, 1 to 100 characters.
     pub first_name: String,
+    /// Family name, 1 to 100 characters.
     pub last_name: String,
+    /// Birth date, in the past.
     pub date_of_birth: Option<scalars::Date>,
+    /// Gender, when the person wants to say.
     pub gender: Option<Gender>,
     /// International E.164 form, e.g. +4915112345678.
     pub phone_number: Option<String>,
+    /// The device signing in, for the session list.
     pub device: Option<DeviceInput>,
 }
 
+/// Password sign-in.
 #[derive(InputObject)]
 pub struct LoginInput {
+    /// The account's address.
     pub email: String,
+    /// The account's password.
     pub password: String,
+    /// The device signing in, for the session list.
     pub device: Option<DeviceInput>,
 }
 
+/// Passwordless sign-in with a LOGIN code sent by email.
 #[derive(InputObject)]
 pub struct LoginWithOtpInput {
+    /// The address the code was sent to.
     pub email: String,
     /// The six-digit code mailed for LOGIN.
     pub code: String,
+    /// The device signing in, for the session list.
     pub device: Option<DeviceInput>,
 }
 
+/// A new password set with the token from a reset email.
 #[derive(InputObject)]
 pub struct ResetPasswordInput {
     /// The token from the reset mail.
     pub token: String,
+    /// The new password (at least 10 characters, not easily guessed).
     pub new_password: String,
 }
 
+/// A password change by the signed-in person.
 #[derive(InputObject)]
 pub struct ChangePasswordInput {
+    /// The password now in use.
     pub current_password: String,
+    /// The new password (at least 10 characters, not easily guessed).
     pub new_password: String,
 }
 
+/// A new sign-in address, confirmed by an EMAIL_CHANGE code sent to it.
 #[derive(InputObject)]
 pub struct ChangeEmailInput {
+    /// The new address.
     pub new_email: String,
     /// The six-digit code mailed to the new address for EMAIL_CHANGE.
     pub code: String,
@@ -91,14 +115,17 @@ pub struct ChangeEmailInput {
     pub password: String,
 }
 
+/// Confirmation of an account deletion.
 #[derive(InputObject)]
 pub struct DeleteAccountInput {
+    /// The account's password.
     pub password: String,
 }
 
 /// How many sessions a mutation ended.
 #[derive(SimpleObject)]
 pub struct RevokeSessionsPayload {
+    /// How many sessions were live and are now ended.
     pub revoked_count: i32,
 }
 
@@ -113,11 +140,14 @@ impl From<u64> for RevokeSessionsPayload {
 /// Done; nothing more to say (the answer is the same whether or not an account exists).
 #[derive(SimpleObject)]
 pub struct AcceptedPayload {
+    /// Always true: the request was taken (the answer does not say whether the account exists).
     pub accepted: bool,
 }
 
+/// The account after its address changed.
 #[derive(SimpleObject)]
 pub struct ChangeEmailPayload {
+    /// The account, with its new address.
     pub user: User,
 }
 
@@ -132,6 +162,7 @@ impl AuthMutation {
     async fn request_email_otp(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What the operation needs; see the input type.")]
         input: RequestEmailOtpInput,
     ) -> Result<RequestEmailOtpPayload, AppError> {
         let sent = accounts::request_email_otp(
@@ -151,7 +182,7 @@ impl AuthMutation {
     async fn register(
         &self,
         ctx: &Context<'_>,
-        input: RegisterInput,
+        #[graphql(desc = "What the operation needs; see the input type.")] input: RegisterInput,
     ) -> Result<AuthPayload, AppError> {
         let registration = Registration {
             email: input.email,
@@ -173,7 +204,11 @@ impl AuthMutation {
     }
 
     /// Signs in with email and password. One generic error for every failure.
-    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload, AppError> {
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What the operation needs; see the input type.")] input: LoginInput,
+    ) -> Result<AuthPayload, AppError> {
         Ok(accounts::login(
             &env(ctx),
             &input.email,
@@ -188,7 +223,7 @@ impl AuthMutation {
     async fn login_with_otp(
         &self,
         ctx: &Context<'_>,
-        input: LoginWithOtpInput,
+        #[graphql(desc = "What the operation needs; see the input type.")] input: LoginWithOtpInput,
     ) -> Result<AuthPayload, AppError> {
         Ok(accounts::login_with_otp(
             &env(ctx),
@@ -214,7 +249,7 @@ impl AuthMutation {
     async fn revoke_session(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The session's id (from `me.sessions`).")] id: ID,
     ) -> Result<RevokeSessionsPayload, AppError> {
         let viewer = viewer(ctx)?;
         let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
@@ -240,6 +275,9 @@ impl AuthMutation {
     async fn request_password_reset(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The account's address; the answer is the same whether it exists or not."
+        )]
         email: String,
     ) -> Result<AcceptedPayload, AppError> {
         accounts::request_password_reset(&env(ctx), &email).await?;
@@ -250,6 +288,7 @@ impl AuthMutation {
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What the operation needs; see the input type.")]
         input: ResetPasswordInput,
     ) -> Result<AcceptedPayload, AppError> {
         accounts::reset_password(&env(ctx), &input.token, &input.new_password).await?;
@@ -260,6 +299,7 @@ impl AuthMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What the operation needs; see the input type.")]
         input: ChangePasswordInput,
     ) -> Result<RevokeSessionsPayload, AppError> {
         let viewer = viewer(ctx)?;
@@ -277,7 +317,7 @@ impl AuthMutation {
     async fn change_email(
         &self,
         ctx: &Context<'_>,
-        input: ChangeEmailInput,
+        #[graphql(desc = "What the operation needs; see the input type.")] input: ChangeEmailInput,
     ) -> Result<ChangeEmailPayload, AppError> {
         let viewer = viewer(ctx)?;
         let user = accounts::change_email(
@@ -295,6 +335,7 @@ impl AuthMutation {
     async fn delete_account(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What the operation needs; see the input type.")]
         input: DeleteAccountInput,
     ) -> Result<AcceptedPayload, AppError> {
         accounts::delete_account(&env(ctx), viewer(ctx)?, &input.password).await?;

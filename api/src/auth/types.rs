@@ -29,8 +29,10 @@ impl UserSession {
     }
 }
 
+/// A device signed in to the account (a session).
 #[Object]
 impl UserSession {
+    /// The session's id.
     async fn id(&self) -> ID {
         ID::from(self.row.id.to_string())
     }
@@ -42,6 +44,7 @@ impl UserSession {
     async fn ip_address(&self) -> Option<String> {
         self.row.ip_address.map(|ip| ip.ip().to_string())
     }
+    /// When the device signed in.
     async fn created_at(&self) -> scalars::DateTime {
         self.row.created_at.into()
     }
@@ -49,6 +52,7 @@ impl UserSession {
     async fn last_activity(&self) -> scalars::DateTime {
         self.row.last_activity.into()
     }
+    /// When the session ends at the latest (it also ends after its idle timeout).
     async fn expires_at(&self) -> scalars::DateTime {
         self.row.expires_at.into()
     }
@@ -84,7 +88,9 @@ impl DeviceInput {
 pub struct AuthPayload {
     /// The bearer token for `Authorization: Bearer <token>`. Shown once; store it safely.
     pub token: String,
+    /// The signed-in account.
     pub user: crate::users::types::User,
+    /// The device session the token belongs to.
     pub session: UserSession,
 }
 

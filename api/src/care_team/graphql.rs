@@ -19,17 +19,23 @@ use crate::{
     users::loaders::users_by_id,
 };
 
+/// A grant after it was given or revoked.
 #[derive(SimpleObject)]
 pub struct CareTeamGrantPayload {
+    /// The grant as it is now.
     pub grant: CareTeamGrant,
 }
 
 /// The doctor notes of a report after a clinician changed them.
 #[derive(SimpleObject)]
 pub struct UpdateDoctorNotesPayload {
+    /// The report's id.
     pub report_id: ID,
+    /// The notes as stored; null when cleared.
     pub doctor_notes: Option<String>,
+    /// Who wrote them (you).
     pub doctor_notes_by: Option<CareTeamMember>,
+    /// When they changed.
     pub doctor_notes_updated_at: Option<scalars::DateTime>,
 }
 
@@ -59,11 +65,14 @@ impl CareTeamQuery {
     async fn patients(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Only patients whose email or name contains this text (case-insensitive, at most 100 characters)."
+        )]
         search: Option<String>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (an edge's `cursor`).")] before: Option<String>,
+        #[graphql(desc = "Items from the start: 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Page<Patient>, AppError> {
         let clinician = viewer_with_role(ctx, Role::Clinician)?;
         let search = Filter::search(
@@ -106,7 +115,11 @@ impl CareTeamQuery {
 
     /// CLINICIAN only: one patient who granted you access (NOT_FOUND otherwise, also after
     /// revocation or expiry). Reading is recorded in the patient's audit log.
-    async fn patient(&self, ctx: &Context<'_>, id: ID) -> Result<Patient, AppError> {
+    async fn patient(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The patient's account id.")] id: ID,
+    ) -> Result<Patient, AppError> {
         let clinician = viewer_with_role(ctx, Role::Clinician)?;
         let now = services(ctx).clock.now();
         let grant = service::live_grant(db(ctx), clinician.user.id, parse_id(&id)?, now)
@@ -132,8 +145,9 @@ impl CareTeamMutation {
     async fn grant_care_team_access(
         &self,
         ctx: &Context<'_>,
-        clinician_email: String,
-        scopes: Vec<CareTeamScope>,
+        #[graphql(desc = "The address of an active CLINICIAN account.")] clinician_email: String,
+        #[graphql(desc = "What they may see and do (at least one).")] scopes: Vec<CareTeamScope>,
+        #[graphql(desc = "When the access ends by itself; null: until revoked.")]
         expires_at: Option<scalars::DateTime>,
     ) -> Result<CareTeamGrantPayload, AppError> {
         let viewer = viewer(ctx)?;
@@ -159,7 +173,7 @@ impl CareTeamMutation {
     async fn revoke_care_team_access(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The grant's id (from `me.careTeamGrants`).")] id: ID,
     ) -> Result<CareTeamGrantPayload, AppError> {
         let viewer = viewer(ctx)?;
         let now = services(ctx).clock.now();
@@ -176,7 +190,8 @@ impl CareTeamMutation {
     async fn update_doctor_notes(
         &self,
         ctx: &Context<'_>,
-        report_id: ID,
+        #[graphql(desc = "The patient's report.")] report_id: ID,
+        #[graphql(desc = "The notes, at most 10,000 characters; empty text clears them.")]
         notes: String,
     ) -> Result<UpdateDoctorNotesPayload, AppError> {
         let clinician = viewer_with_role(ctx, Role::Clinician)?;

@@ -35,17 +35,22 @@ pub async fn load_user(ctx: &Context<'_>, id: i32) -> Result<users::Model, AppEr
 /// Another person as a care team shows them: a name and an address, nothing more.
 pub struct CareTeamMember(pub users::Model);
 
+/// Another person as a care team shows them: a name and an address, nothing more.
 #[Object]
 impl CareTeamMember {
+    /// The account's id.
     async fn id(&self) -> ID {
         ID::from(self.0.id.to_string())
     }
+    /// Their sign-in address.
     async fn email(&self) -> &str {
         &self.0.email
     }
+    /// Given name.
     async fn first_name(&self) -> &str {
         &self.0.first_name
     }
+    /// Family name.
     async fn last_name(&self) -> &str {
         &self.0.last_name
     }
@@ -54,8 +59,10 @@ impl CareTeamMember {
 /// A patient's consent for one clinician to see (and annotate) some of their data.
 pub struct CareTeamGrant(pub care_team_grants::Model);
 
+/// Access a patient gave a clinician to some of their data, until it expires or is revoked.
 #[Object]
 impl CareTeamGrant {
+    /// The grant's id.
     async fn id(&self) -> ID {
         ID::from(self.0.id.to_string())
     }
@@ -67,6 +74,7 @@ impl CareTeamGrant {
     async fn scopes(&self) -> Vec<CareTeamScope> {
         service::scopes(&self.0)
     }
+    /// When the access was given.
     async fn created_at(&self) -> scalars::DateTime {
         self.0.created_at.into()
     }
@@ -74,6 +82,7 @@ impl CareTeamGrant {
     async fn expires_at(&self) -> Option<scalars::DateTime> {
         self.0.expires_at.map(Into::into)
     }
+    /// When the patient withdrew it; null while not revoked.
     async fn revoked_at(&self) -> Option<scalars::DateTime> {
         self.0.revoked_at.map(Into::into)
     }
@@ -97,24 +106,30 @@ impl Patient {
     }
 }
 
+/// A person who gave you (a clinician) access, as far as their grant's scopes allow.
 #[Object]
 impl Patient {
     /// The patient's account id.
     async fn id(&self) -> ID {
         ID::from(self.grant.patient_id.to_string())
     }
+    /// Their sign-in address.
     async fn email(&self) -> Result<&str, AppError> {
         Ok(&self.user()?.email)
     }
+    /// Given name.
     async fn first_name(&self) -> Result<&str, AppError> {
         Ok(&self.user()?.first_name)
     }
+    /// Family name.
     async fn last_name(&self) -> Result<&str, AppError> {
         Ok(&self.user()?.last_name)
     }
+    /// Birth date, when given.
     async fn date_of_birth(&self) -> Result<Option<scalars::Date>, AppError> {
         Ok(self.user()?.date_of_birth.map(Into::into))
     }
+    /// Gender, when given.
     async fn gender(&self) -> Result<Option<Gender>, AppError> {
         self.user()?
             .gender
@@ -151,13 +166,19 @@ impl Patient {
     async fn health_assessments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(name = "type")] assessment_type: Option<AssessmentType>,
-        from: Option<scalars::DateTime>,
-        to: Option<scalars::DateTime>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(name = "type", desc = "Only this instrument's results.")] assessment_type: Option<
+            AssessmentType,
+        >,
+        #[graphql(desc = "Only results created at or after this instant.")] from: Option<
+            scalars::DateTime,
+        >,
+        #[graphql(desc = "Only results created before this instant.")] to: Option<
+            scalars::DateTime,
+        >,
+        #[graphql(desc = "Items after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (an edge's `cursor`).")] before: Option<String>,
+        #[graphql(desc = "Items from the start: 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Option<Page<HealthAssessment>>, AppError> {
         if !service::has_scope(&self.grant, CareTeamScope::Assessments) {
             return Ok(None);
@@ -180,15 +201,20 @@ impl Patient {
     async fn medical_reports(
         &self,
         ctx: &Context<'_>,
-        report_type: Option<ReportType>,
-        status: Option<AnalysisStatus>,
+        #[graphql(desc = "Only reports of this type.")] report_type: Option<ReportType>,
+        #[graphql(desc = "Only reports in this analysis status.")] status: Option<AnalysisStatus>,
+        #[graphql(desc = "Only archived (true) or unarchived (false) reports; both when omitted.")]
         archived: Option<bool>,
-        from: Option<scalars::DateTime>,
-        to: Option<scalars::DateTime>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Only reports uploaded at or after this instant.")] from: Option<
+            scalars::DateTime,
+        >,
+        #[graphql(desc = "Only reports uploaded before this instant.")] to: Option<
+            scalars::DateTime,
+        >,
+        #[graphql(desc = "Items after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (an edge's `cursor`).")] before: Option<String>,
+        #[graphql(desc = "Items from the start: 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Option<Page<MedicalReport>>, AppError> {
         if !service::has_scope(&self.grant, CareTeamScope::Reports) {
             return Ok(None);

@@ -16,16 +16,21 @@ use crate::{
     error::AppError,
 };
 
+/// A chat session after it was started or ended.
 #[derive(SimpleObject)]
 pub struct ChatSessionPayload {
+    /// The session as it is now.
     pub session: ChatSession,
 }
 
+/// What a deletion removed.
 #[derive(SimpleObject)]
 pub struct DeleteChatSessionPayload {
+    /// The id of the deleted session (its messages went with it).
     pub deleted_id: ID,
 }
 
+/// A sent message and the assistant's reply to it.
 #[derive(SimpleObject)]
 pub struct SendChatMessagePayload {
     /// The stored user message.
@@ -40,7 +45,11 @@ pub struct ChatQuery;
 #[Object]
 impl ChatQuery {
     /// One of the caller's chat sessions; anyone else's id is NOT_FOUND.
-    async fn chat_session(&self, ctx: &Context<'_>, id: ID) -> Result<ChatSession, AppError> {
+    async fn chat_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The session's id.")] id: ID,
+    ) -> Result<ChatSession, AppError> {
         let viewer = viewer(ctx)?;
         ChatSession::try_from(service::find_own(db(ctx), viewer.user.id, parse_id(&id)?).await?)
     }
@@ -55,6 +64,7 @@ impl ChatMutation {
     async fn start_chat_session(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What the conversation is about; GENERAL when omitted.")]
         session_type: Option<SessionType>,
     ) -> Result<ChatSessionPayload, AppError> {
         let viewer = viewer(ctx)?;
@@ -70,7 +80,7 @@ impl ChatMutation {
     async fn end_chat_session(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The session's id.")] id: ID,
     ) -> Result<ChatSessionPayload, AppError> {
         let viewer = viewer(ctx)?;
         let now = services(ctx).clock.now();
@@ -84,7 +94,7 @@ impl ChatMutation {
     async fn delete_chat_session(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The session's id.")] id: ID,
     ) -> Result<DeleteChatSessionPayload, AppError> {
         let viewer = viewer(ctx)?;
         service::delete(db(ctx), viewer.user.id, parse_id(&id)?).await?;
@@ -98,8 +108,11 @@ impl ChatMutation {
     async fn send_chat_message(
         &self,
         ctx: &Context<'_>,
-        session_id: ID,
-        content: String,
+        #[graphql(desc = "The active session to send to.")] session_id: ID,
+        #[graphql(desc = "The message text, 1 to 4,000 characters.")] content: String,
+        #[graphql(
+            desc = "Your id for this message (1 to 64 visible ASCII characters); a retry with it returns the first send."
+        )]
         client_message_id: Option<String>,
     ) -> Result<SendChatMessagePayload, AppError> {
         let viewer = viewer(ctx)?;
@@ -134,13 +147,20 @@ pub enum ChatEventKind {
     SessionEnded,
 }
 
+/// Something that happened in a chat session, as `chatEvents` streams it.
 #[derive(SimpleObject)]
 pub struct ChatEvent {
+    /// What happened.
     pub kind: ChatEventKind,
+    /// The session it happened in.
     pub session_id: ID,
+    /// MESSAGE_ADDED and REPLY_COMPLETED: the stored message.
     pub message: Option<ChatMessage>,
+    /// REPLY_DELTA: the next piece of the reply's text.
     pub delta: Option<String>,
+    /// REPLY_DELTA and REPLY_COMPLETED: the user's message being answered.
     pub reply_to_id: Option<ID>,
+    /// REPLY_DELTA: the piece's number, from 0.
     pub sequence: Option<i32>,
 }
 
@@ -205,7 +225,7 @@ impl ChatSubscription {
     async fn chat_events(
         &self,
         ctx: &Context<'_>,
-        session_id: ID,
+        #[graphql(desc = "The session to follow.")] session_id: ID,
     ) -> Result<impl Stream<Item = ChatEvent> + use<>, AppError> {
         let viewer = viewer(ctx)?;
         let db = db(ctx).clone();

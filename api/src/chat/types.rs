@@ -28,11 +28,14 @@ impl TryFrom<chat_sessions::Model> for ChatSession {
     }
 }
 
+/// A conversation with the health assistant.
 #[Object]
 impl ChatSession {
+    /// The session's id.
     async fn id(&self) -> ID {
         ID::from(self.row.id.to_string())
     }
+    /// What the conversation is about.
     async fn session_type(&self) -> SessionType {
         self.session_type
     }
@@ -40,9 +43,11 @@ impl ChatSession {
     async fn is_active(&self) -> bool {
         self.row.is_active
     }
+    /// When the session was started.
     async fn started_at(&self) -> scalars::DateTime {
         self.row.started_at.into()
     }
+    /// When it was ended; null while active.
     async fn ended_at(&self) -> Option<scalars::DateTime> {
         self.row.ended_at.map(Into::into)
     }
@@ -55,10 +60,10 @@ impl ChatSession {
     async fn messages(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (an edge's `cursor`).")] before: Option<String>,
+        #[graphql(desc = "Items from the start: 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Page<ChatMessage>, AppError> {
         let args = PageArgs::parse(after, before, first, last)?;
         load_page::<MessagesBySessionId, _>(ctx, self.row.id, args, ChatMessage::try_from).await
@@ -83,11 +88,14 @@ impl TryFrom<chat_messages::Model> for ChatMessage {
     }
 }
 
+/// One message of a chat session, the user's or the assistant's.
 #[Object]
 impl ChatMessage {
+    /// The message's id.
     async fn id(&self) -> ID {
         ID::from(self.row.id.to_string())
     }
+    /// Who wrote it.
     async fn sender_type(&self) -> SenderType {
         self.sender_type
     }
@@ -95,6 +103,7 @@ impl ChatMessage {
     async fn content(&self) -> &str {
         &self.row.message_content
     }
+    /// TEXT, or SAFETY_NOTICE when the reply leads with emergency or crisis guidance.
     async fn message_type(&self) -> MessageType {
         self.message_type
     }
@@ -103,6 +112,7 @@ impl ChatMessage {
     async fn metadata(&self) -> scalars::Json<&serde_json::Value> {
         scalars::Json(&self.row.metadata)
     }
+    /// When it was stored.
     async fn created_at(&self) -> scalars::DateTime {
         self.row.created_at.into()
     }

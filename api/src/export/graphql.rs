@@ -14,14 +14,18 @@ use crate::{
 /// An archive of everything you have here, built in the background.
 pub struct DataExport(pub data_exports::Model);
 
+/// An archive of everything your account holds, built in the background.
 #[Object]
 impl DataExport {
+    /// The export's id.
     async fn id(&self) -> ID {
         ID::from(self.0.id.to_string())
     }
+    /// Where it is: PENDING, READY, DOWNLOADED, EXPIRED or FAILED.
     async fn status(&self, ctx: &Context<'_>) -> Result<DataExportStatus, AppError> {
         service::status(&self.0, services(ctx).clock.now())
     }
+    /// When it was asked for.
     async fn created_at(&self) -> scalars::DateTime {
         self.0.created_at.into()
     }
@@ -49,8 +53,10 @@ impl DataExport {
     }
 }
 
+/// An export that was asked for.
 #[derive(SimpleObject)]
 pub struct DataExportPayload {
+    /// The export; follow it in `me.dataExports`.
     pub export: DataExport,
 }
 

@@ -48,13 +48,17 @@ pub async fn reports_page(
     load_page::<ReportsByUserId, _>(ctx, user_id, args, MedicalReport::try_from).await
 }
 
+/// A report after it was uploaded or changed.
 #[derive(SimpleObject)]
 pub struct MedicalReportPayload {
+    /// The report as it is now.
     pub report: MedicalReport,
 }
 
+/// What a deletion removed.
 #[derive(SimpleObject)]
 pub struct DeleteMedicalReportPayload {
+    /// The id of the deleted report (its file went with it).
     pub deleted_id: ID,
 }
 
@@ -64,7 +68,11 @@ pub struct ReportsQuery;
 #[Object]
 impl ReportsQuery {
     /// One of the caller's reports; anyone else's id is NOT_FOUND.
-    async fn medical_report(&self, ctx: &Context<'_>, id: ID) -> Result<MedicalReport, AppError> {
+    async fn medical_report(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report's id.")] id: ID,
+    ) -> Result<MedicalReport, AppError> {
         let viewer = viewer(ctx)?;
         MedicalReport::try_from(service::find_own(db(ctx), viewer.user.id, parse_id(&id)?).await?)
     }
@@ -80,8 +88,12 @@ impl ReportsMutation {
     async fn upload_medical_report(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The document: PDF, image (PNG, JPEG, WebP), text or CSV, at most 20 MiB."
+        )]
         file: scalars::Upload,
-        report_type: ReportType,
+        #[graphql(desc = "What kind of document it is.")] report_type: ReportType,
+        #[graphql(desc = "Your name for it (at most 200 characters); the file name when omitted.")]
         title: Option<String>,
     ) -> Result<MedicalReportPayload, AppError> {
         let viewer = viewer(ctx)?;
@@ -107,9 +119,9 @@ impl ReportsMutation {
     async fn update_medical_report(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        title: Option<String>,
-        report_type: Option<ReportType>,
+        #[graphql(desc = "The report's id.")] id: ID,
+        #[graphql(desc = "A new title; unchanged when omitted.")] title: Option<String>,
+        #[graphql(desc = "A new type; unchanged when omitted.")] report_type: Option<ReportType>,
     ) -> Result<MedicalReportPayload, AppError> {
         let viewer = viewer(ctx)?;
         let row =
@@ -123,8 +135,8 @@ impl ReportsMutation {
     async fn archive_medical_report(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        archived: bool,
+        #[graphql(desc = "The report's id.")] id: ID,
+        #[graphql(desc = "True to archive, false to bring it back.")] archived: bool,
     ) -> Result<MedicalReportPayload, AppError> {
         let viewer = viewer(ctx)?;
         let row = service::set_archived(db(ctx), viewer.user.id, parse_id(&id)?, archived).await?;
@@ -137,7 +149,7 @@ impl ReportsMutation {
     async fn delete_medical_report(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The report's id.")] id: ID,
     ) -> Result<DeleteMedicalReportPayload, AppError> {
         let viewer = viewer(ctx)?;
         service::delete(db(ctx), services(ctx), viewer.user.id, parse_id(&id)?).await?;
@@ -148,7 +160,7 @@ impl ReportsMutation {
     async fn reanalyze_medical_report(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The report's id.")] id: ID,
     ) -> Result<MedicalReportPayload, AppError> {
         let viewer = viewer(ctx)?;
         let row =

@@ -69,11 +69,14 @@ impl PlainFields for MedicalReport {
     }
 }
 
+/// An uploaded medical document and the state of its analysis.
 #[Object]
 impl MedicalReport {
+    /// The report's id.
     async fn id(&self) -> ID {
         ID::from(self.row.id.to_string())
     }
+    /// What kind of document it is.
     async fn report_type(&self) -> ReportType {
         self.report_type
     }
@@ -102,9 +105,11 @@ impl MedicalReport {
     async fn mime_type(&self) -> &str {
         &self.row.mime_type
     }
+    /// When it was uploaded.
     async fn upload_date(&self) -> scalars::DateTime {
         self.row.upload_date.into()
     }
+    /// Where its analysis is: PENDING, PROCESSING, COMPLETED or FAILED.
     async fn analysis_status(&self) -> AnalysisStatus {
         self.analysis_status
     }
@@ -149,17 +154,23 @@ impl MedicalReport {
     async fn doctor_notes_updated_at(&self) -> Option<scalars::DateTime> {
         self.row.doctor_notes_updated_at.map(Into::into)
     }
+    /// Whether the owner archived it (archived reports stay readable).
     async fn is_archived(&self) -> bool {
         self.row.is_archived
     }
 }
 
+/// A reference range a lab value was compared with.
 #[derive(SimpleObject, Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LabRange {
+    /// The lower limit; null when there is none.
     pub low: Option<f64>,
+    /// The upper limit; null when there is none.
     pub high: Option<f64>,
+    /// The unit of the limits.
     pub unit: String,
+    /// Whose range it is: the report's own or the built-in default.
     pub source: RangeSource,
 }
 
@@ -169,16 +180,21 @@ pub struct LabRange {
 pub struct LabResult {
     /// Stable analyte key, e.g. `glucose`, `ldl_cholesterol`.
     pub key: String,
+    /// The analyte's name, as the report printed it.
     pub name: String,
+    /// The value, as printed.
     pub value: f64,
     /// `<` or `>` when the report printed a bound rather than a value.
     pub qualifier: Option<String>,
     /// The unit as printed (the standard unit when none was printed: `unitAssumed`).
     pub unit: String,
+    /// True when the report gave no unit and the usual one was assumed.
     pub unit_assumed: bool,
     /// The value in `standardUnit`, when the printed unit is known.
     pub standard_value: Option<f64>,
+    /// The unit `standardValue` is in.
     pub standard_unit: String,
+    /// The reference range used for the flag.
     pub range: LabRange,
     /// Null only when the unit is unknown and no range was printed.
     pub flag: Option<Flag>,

@@ -16,9 +16,11 @@ use crate::{
 /// A setting with its effective value.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct Setting {
+    /// The setting's key, such as `theme` or `custom.widget_order`.
     pub key: String,
     /// The value as text, normalised; `type` says how to read it.
     pub value: String,
+    /// The type its value is read as.
     #[graphql(name = "type")]
     pub setting_type: SettingType,
     /// True when nothing is stored and `value` is the default.
@@ -27,6 +29,7 @@ pub struct Setting {
     pub default_value: Option<String>,
     /// The allowed values, for settings that have a fixed list.
     pub allowed_values: Option<Vec<String>>,
+    /// What a known setting does; null for custom ones.
     pub description: Option<String>,
     /// When the stored value last changed (null for a default).
     pub updated_at: Option<scalars::DateTime>,
@@ -52,6 +55,7 @@ impl From<Effective> for Setting {
     }
 }
 
+/// A setting after it was set or reset.
 #[derive(SimpleObject)]
 pub struct SettingPayload {
     /// The setting after the change; null after resetting a custom setting.
@@ -68,9 +72,13 @@ impl SettingsMutation {
     async fn set_setting(
         &self,
         ctx: &Context<'_>,
-        key: String,
-        value: String,
-        #[graphql(name = "type")] setting_type: Option<SettingType>,
+        #[graphql(desc = "A known key, or a custom one under `custom.`.")] key: String,
+        #[graphql(desc = "The value as text, in the form its type needs.")] value: String,
+        #[graphql(
+            name = "type",
+            desc = "The type of a custom setting; known settings have theirs."
+        )]
+        setting_type: Option<SettingType>,
     ) -> Result<SettingPayload, AppError> {
         let viewer = viewer(ctx)?;
         let now = services(ctx).clock.now();
@@ -85,7 +93,7 @@ impl SettingsMutation {
     async fn reset_setting(
         &self,
         ctx: &Context<'_>,
-        key: String,
+        #[graphql(desc = "The setting to reset.")] key: String,
     ) -> Result<SettingPayload, AppError> {
         let viewer = viewer(ctx)?;
         let setting = service::reset(db(ctx), viewer.user.id, &key).await?;

@@ -13,16 +13,22 @@ use crate::{
 /// Fields to change; a field left out stays as it is, `null` clears an optional one.
 #[derive(InputObject)]
 pub struct UpdateProfileInput {
+    /// New given name, 1 to 100 characters; unchanged when omitted.
     pub first_name: Option<String>,
+    /// New family name, 1 to 100 characters; unchanged when omitted.
     pub last_name: Option<String>,
+    /// New birth date (in the past); null removes it; unchanged when omitted.
     pub date_of_birth: MaybeUndefined<scalars::Date>,
+    /// New gender; null removes it; unchanged when omitted.
     pub gender: MaybeUndefined<Gender>,
     /// International E.164 form, e.g. +4915112345678.
     pub phone_number: MaybeUndefined<String>,
 }
 
+/// The account after its profile changed.
 #[derive(SimpleObject)]
 pub struct UpdateProfilePayload {
+    /// The account as it is now.
     pub user: User,
 }
 
@@ -43,6 +49,7 @@ impl UsersMutation {
     async fn update_profile(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The changes; fields left out stay as they are.")]
         input: UpdateProfileInput,
     ) -> Result<UpdateProfilePayload, AppError> {
         let viewer = viewer(ctx)?;
@@ -64,7 +71,7 @@ impl UsersMutation {
     async fn upload_profile_image(
         &self,
         ctx: &Context<'_>,
-        file: scalars::Upload,
+        #[graphql(desc = "The image: PNG, JPEG or WebP, at most 5 MiB.")] file: scalars::Upload,
     ) -> Result<UpdateProfilePayload, AppError> {
         let viewer = viewer(ctx)?;
         let value = file

@@ -28,8 +28,11 @@ use crate::{
 /// A person with an Echo Health account.
 pub struct User(pub users::Model);
 
+/// A person with an Echo Health account, as they see themselves (`me`): profile, health records,
+/// chats, devices and settings.
 #[Object]
 impl User {
+    /// The account's id.
     async fn id(&self) -> ID {
         ID::from(self.0.id.to_string())
     }
@@ -37,18 +40,23 @@ impl User {
     async fn email(&self) -> &str {
         &self.0.email
     }
+    /// Given name.
     async fn first_name(&self) -> &str {
         &self.0.first_name
     }
+    /// Family name.
     async fn last_name(&self) -> &str {
         &self.0.last_name
     }
+    /// Birth date, when given.
     async fn date_of_birth(&self) -> Option<scalars::Date> {
         self.0.date_of_birth.map(Into::into)
     }
+    /// Gender, when given.
     async fn gender(&self) -> Result<Option<Gender>, AppError> {
         self.0.gender.as_deref().map(Gender::from_db).transpose()
     }
+    /// Phone number, when given (E.164, e.g. +442071234567).
     async fn phone_number(&self) -> Option<&str> {
         self.0.phone_number.as_deref()
     }
@@ -60,6 +68,7 @@ impl User {
     async fn is_verified(&self) -> bool {
         self.0.is_verified
     }
+    /// False once an admin deactivated the account (it cannot sign in).
     async fn is_active(&self) -> bool {
         self.0.is_active
     }
@@ -67,9 +76,11 @@ impl User {
     async fn role(&self) -> Result<Role, AppError> {
         Role::from_db(&self.0.role)
     }
+    /// When the account was registered.
     async fn created_at(&self) -> scalars::DateTime {
         self.0.created_at.into()
     }
+    /// When the profile last changed.
     async fn updated_at(&self) -> scalars::DateTime {
         self.0.updated_at.into()
     }
@@ -81,13 +92,19 @@ impl User {
     async fn health_assessments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(name = "type")] assessment_type: Option<AssessmentType>,
-        from: Option<scalars::DateTime>,
-        to: Option<scalars::DateTime>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(name = "type", desc = "Only this instrument's results.")] assessment_type: Option<
+            AssessmentType,
+        >,
+        #[graphql(desc = "Only results created at or after this instant.")] from: Option<
+            scalars::DateTime,
+        >,
+        #[graphql(desc = "Only results created before this instant.")] to: Option<
+            scalars::DateTime,
+        >,
+        #[graphql(desc = "Items after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (an edge's `cursor`).")] before: Option<String>,
+        #[graphql(desc = "Items from the start: 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Page<HealthAssessment>, AppError> {
         let filters = AssessmentFilters {
             assessment_type,
@@ -108,9 +125,13 @@ impl User {
     async fn assessment_trend(
         &self,
         ctx: &Context<'_>,
-        #[graphql(name = "type")] assessment_type: AssessmentType,
-        from: Option<scalars::DateTime>,
-        to: Option<scalars::DateTime>,
+        #[graphql(name = "type", desc = "The instrument whose results to chart.")] assessment_type: AssessmentType,
+        #[graphql(desc = "Only results created at or after this instant.")] from: Option<
+            scalars::DateTime,
+        >,
+        #[graphql(desc = "Only results created before this instant.")] to: Option<
+            scalars::DateTime,
+        >,
     ) -> Result<Vec<AssessmentTrendPoint>, AppError> {
         trend_points(ctx, self.0.id, assessment_type, from, to).await
     }
@@ -122,15 +143,20 @@ impl User {
     async fn medical_reports(
         &self,
         ctx: &Context<'_>,
-        report_type: Option<ReportType>,
-        status: Option<AnalysisStatus>,
+        #[graphql(desc = "Only reports of this type.")] report_type: Option<ReportType>,
+        #[graphql(desc = "Only reports in this analysis status.")] status: Option<AnalysisStatus>,
+        #[graphql(desc = "Only archived (true) or unarchived (false) reports; both when omitted.")]
         archived: Option<bool>,
-        from: Option<scalars::DateTime>,
-        to: Option<scalars::DateTime>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Only reports uploaded at or after this instant.")] from: Option<
+            scalars::DateTime,
+        >,
+        #[graphql(desc = "Only reports uploaded before this instant.")] to: Option<
+            scalars::DateTime,
+        >,
+        #[graphql(desc = "Items after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (an edge's `cursor`).")] before: Option<String>,
+        #[graphql(desc = "Items from the start: 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Page<MedicalReport>, AppError> {
         let filters = ReportFilters {
             report_type,
@@ -155,12 +181,13 @@ impl User {
     async fn chat_sessions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only active (true) or ended (false) sessions; both when omitted.")]
         active: Option<bool>,
-        session_type: Option<SessionType>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Only sessions of this type.")] session_type: Option<SessionType>,
+        #[graphql(desc = "Items after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (an edge's `cursor`).")] before: Option<String>,
+        #[graphql(desc = "Items from the start: 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Page<ChatSession>, AppError> {
         let mut filters = Vec::new();
         if let Some(active) = active {
@@ -178,10 +205,10 @@ impl User {
     async fn sessions(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (an edge's `cursor`).")] before: Option<String>,
+        #[graphql(desc = "Items from the start: 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Page<UserSession>, AppError> {
         let args = PageArgs::parse(after, before, first, last)?;
         load_page::<SessionsByUserId, _>(ctx, self.0.id, args, |m| Ok(UserSession::new(m))).await
@@ -192,10 +219,10 @@ impl User {
     async fn care_team_grants(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (an edge's `cursor`).")] before: Option<String>,
+        #[graphql(desc = "Items from the start: 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Page<CareTeamGrant>, AppError> {
         let args = PageArgs::parse(after, before, first, last)?;
         load_page::<GrantsByPatientId, _>(ctx, self.0.id, args, |g| Ok(CareTeamGrant(g))).await
@@ -206,10 +233,10 @@ impl User {
     async fn data_exports(
         &self,
         ctx: &Context<'_>,
-        after: Option<String>,
-        before: Option<String>,
-        first: Option<i32>,
-        last: Option<i32>,
+        #[graphql(desc = "Items after this cursor (an edge's `cursor`).")] after: Option<String>,
+        #[graphql(desc = "Items before this cursor (an edge's `cursor`).")] before: Option<String>,
+        #[graphql(desc = "Items from the start: 20 by default, at most 100.")] first: Option<i32>,
+        #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Page<DataExport>, AppError> {
         let args = PageArgs::parse(after, before, first, last)?;
         load_page::<ExportsByUserId, _>(ctx, self.0.id, args, |e| Ok(DataExport(e))).await

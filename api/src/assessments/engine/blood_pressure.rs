@@ -30,6 +30,7 @@ pub struct BloodPressureReading {
 #[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct BloodPressureInput {
+    /// One to ten readings taken at one sitting; their averages are classified.
     pub readings: Vec<BloodPressureReading>,
 }
 

@@ -12,6 +12,7 @@ use crate::enums::{AssessmentType, RiskLevel};
 
 pub const VERSION: &str = "findrisc-2003/1";
 
+/// The closest relatives with diabetes (type 1 or 2).
 #[derive(async_graphql::Enum, serde::Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FamilyHistory {
@@ -27,6 +28,7 @@ pub enum FamilyHistory {
 #[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct FindriscInput {
+    /// Sex at birth (the waist bands differ).
     pub sex: Sex,
     /// Years, 18 to 120.
     pub age: f64,
@@ -46,6 +48,7 @@ pub struct FindriscInput {
     pub ever_on_bp_medication: bool,
     /// Has ever been found to have high blood glucose (check-up, illness, pregnancy).
     pub ever_high_glucose: bool,
+    /// The closest relatives with diabetes.
     pub family_history: FamilyHistory,
 }
 

@@ -13,10 +13,13 @@ use crate::enums::{AssessmentType, RiskLevel};
 
 pub const VERSION: &str = "framingham-general-cvd-2008/1";
 
+/// Sex at birth, as the risk equations were fitted.
 #[derive(async_graphql::Enum, serde::Serialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Sex {
+    /// Female.
     Female,
+    /// Male.
     Male,
 }
 
@@ -24,6 +27,7 @@ pub enum Sex {
 #[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct FraminghamInput {
+    /// Sex at birth.
     pub sex: Sex,
     /// Years, 30 to 74.
     pub age: f64,
@@ -35,7 +39,9 @@ pub struct FraminghamInput {
     pub systolic_bp: f64,
     /// Currently taking blood pressure medication.
     pub on_bp_treatment: bool,
+    /// Smokes now.
     pub current_smoker: bool,
+    /// Has diabetes.
     pub diabetes: bool,
 }
 

@@ -18,6 +18,7 @@ pub const VERSION: &str = "gad7-2006/1";
 #[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct Gad7Input {
+    /// The seven answers in the questionnaire's order, each 0 (not at all) to 3 (nearly every day).
     pub items: Vec<i32>,
 }
 

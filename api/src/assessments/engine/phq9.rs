@@ -16,12 +16,18 @@ use crate::enums::{AssessmentType, RiskLevel};
 
 pub const VERSION: &str = "phq9-2001/1";
 
+/// How difficult the problems have made work, home life or getting along with people (the PHQ-9's
+/// last question; not scored).
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Difficulty {
+    /// Not difficult at all.
     NotDifficult,
+    /// Somewhat difficult.
     SomewhatDifficult,
+    /// Very difficult.
     VeryDifficult,
+    /// Extremely difficult.
     ExtremelyDifficult,
 }
 
@@ -29,6 +35,7 @@ pub enum Difficulty {
 #[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct Phq9Input {
+    /// The nine answers in the questionnaire's order, each 0 (not at all) to 3 (nearly every day).
     pub items: Vec<i32>,
     /// How difficult the problems made work, home or getting along with people (not scored).
     pub difficulty: Option<Difficulty>,

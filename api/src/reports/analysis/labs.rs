@@ -24,8 +24,11 @@ const MAX_WORDS_BEFORE_VALUE: usize = 3;
 #[graphql(name = "LabFlag")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Flag {
+    /// Below the range.
     Low,
+    /// Within the range.
     Normal,
+    /// Above the range.
     High,
     /// Beyond a critical limit: the report owner should contact a clinician promptly.
     Critical,
