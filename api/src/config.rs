@@ -293,6 +293,20 @@ pub struct Settings {
     )]
     pub cors_allowed_headers: Vec<String>,
 
+    /// The server's public address (`https://api.example.com`), the start of download links;
+    /// unset: taken from each request's `Host` (and `X-Forwarded-Proto`).
+    #[arg(long, env = "PUBLIC_BASE_URL", global = true)]
+    pub public_base_url: Option<String>,
+
+    /// Seconds a download link works at least (rounded up to whole 5 minutes).
+    #[arg(
+        long,
+        env = "DOWNLOAD_LINK_TTL_SECS",
+        default_value_t = 900,
+        global = true
+    )]
+    pub download_link_ttl_secs: u64,
+
     /// Where uploaded files are kept (local storage); default `DATA_DIR/files`.
     #[arg(long, env = "STORAGE_ROOT", global = true)]
     pub storage_root: Option<PathBuf>,
@@ -406,6 +420,8 @@ impl Settings {
             ws_init_timeout_secs: 3,
             ws_reauth_interval_secs: 60,
             cors_allowed_origins: Vec::new(),
+            public_base_url: None,
+            download_link_ttl_secs: 900,
             cors_allowed_headers: crate::http::security::CLIENT_HEADERS
                 .map(String::from)
                 .to_vec(),

@@ -121,6 +121,8 @@ pub struct RequestData<'a> {
     pub now: DateTime<Utc>,
     pub viewer: MaybeViewer,
     pub client: ClientInfo,
+    /// Signed download links for the viewer (none without one).
+    pub links: Option<crate::http::links::Links>,
 }
 
 /// Attaches what one request needs: its databases, caller, client and its own loaders, built
@@ -132,6 +134,7 @@ pub fn prepare_request(request: Request, data: RequestData<'_>) -> Request {
         .data(data.viewer)
         .data(data.client)
         .data(Loaders::new(data.db.clone(), data.now))
+        .data(data.links)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::{
     documents::Documents,
     enums::Role,
     error::BoxError,
-    http::{files, graphql, health, metrics, request_id::request_id, security, ws},
+    http::{files, graphiql, graphql, health, metrics, request_id::request_id, security, ws},
     jobs::{JobRunner, RunnerConfig},
     metrics::Metrics,
     operation_limits::OperationLimits,
@@ -329,7 +329,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(graphql::get)),
     )
     .route("/graphql/ws", web::get().to(ws::ws))
-    .route("/graphiql", web::get().to(graphql::graphiql))
+    .service(
+        web::scope("/graphiql")
+            .wrap(actix_web::middleware::Compress::default())
+            .route("", web::get().to(graphiql::page))
+            .route("/assets/{name}", web::get().to(graphiql::file)),
+    )
     .route("/files/reports/{id}", web::get().to(files::report))
     .route("/files/avatars/{user_id}", web::get().to(files::avatar))
     .route("/files/exports/{id}", web::get().to(files::export))

@@ -213,6 +213,27 @@ async fn grant_read_revoke_and_the_clinician_finds_nothing() {
         1
     );
 
+    // The clinician's signed link opens the file with no header, and is audited the same way.
+    let link = reports
+        .iter()
+        .find(|r| r["id"] == report_id.as_str())
+        .unwrap()["downloadUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        link.contains(&format!("u={}&", clinician.id)),
+        "issued to the clinician: {link}"
+    );
+    let before = audit_count(&app, "patient_data_read", clinician.id, patient.id).await;
+    let file = app.download(None, &link, None).await;
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.text().await.unwrap(), "Glucose 92 mg/dL");
+    assert_eq!(
+        audit_count(&app, "patient_data_read", clinician.id, patient.id).await,
+        before + 1
+    );
+
     // Revoked: at once, everywhere.
     let revoked = app
         .graphql_as(Some(&patient.token), REVOKE, json!({ "id": granted["id"] }))
@@ -238,6 +259,11 @@ async fn grant_read_revoke_and_the_clinician_finds_nothing() {
         )
         .await;
     assert_eq!(file.status(), 404);
+    assert_eq!(
+        app.download(None, &link, None).await.status(),
+        404,
+        "the link died with the grant"
+    );
     assert_eq!(
         audit_count(&app, "care_team_revoked", patient.id, patient.id).await,
         1

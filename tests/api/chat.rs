@@ -680,6 +680,13 @@ async fn the_socket_follows_the_protocol_to_the_letter() {
             .err(),
         Some(Ended::Refused(403))
     );
+    // The server's own origin (GraphiQL's page) is always allowed.
+    let own = base.replacen("http://", "https://", 1);
+    let mut client = WsClient::connect(base, Some(PROTOCOL), Some(&own))
+        .await
+        .unwrap();
+    client.send(init(&format!("Bearer {token}"))).await;
+    assert_eq!(client.next().await, json!({ "type": "connection_ack" }));
     let mut client = WsClient::connect(base, Some(PROTOCOL), Some("https://app.example.com"))
         .await
         .unwrap();

@@ -131,17 +131,19 @@ async fn an_export_holds_all_of_the_users_data_and_nothing_of_anyone_else() {
     let url = export["downloadUrl"].as_str().unwrap().to_owned();
     assert!(export["sizeBytes"].as_i64().unwrap() > 0);
 
-    // Nobody else can take it, and trying does not use it up.
+    // Nobody else can take it by the bearer-token route, and trying does not use it up.
+    let path = TestApp::bearer_path(&url);
     for token in [
         Some(bruno.token.as_str()),
         Some(clinician.token.as_str()),
         None,
     ] {
-        let response = app.download(token, &url, None).await;
+        let response = app.download(token, &path, None).await;
         assert_eq!(response.status(), 404);
     }
 
-    let response = app.download(Some(&alma.token), &url, None).await;
+    // The signed link needs no header.
+    let response = app.download(None, &url, None).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "application/zip");
     assert!(
@@ -322,7 +324,13 @@ async fn exports_are_one_at_a_time_rate_limited_and_expire() {
     let export = finished_export(&app, &token).await;
     assert_eq!(export["status"], "EXPIRED");
     assert_eq!(export["downloadUrl"], Value::Null);
-    assert_eq!(app.download(Some(&token), &url, None).await.status(), 404);
+    assert_eq!(
+        app.download(None, &url, None).await.status(),
+        403,
+        "the link expired"
+    );
+    let path = TestApp::bearer_path(&url);
+    assert_eq!(app.download(Some(&token), &path, None).await.status(), 404);
 
     // A few a day: the sixth within 24 hours is refused.
     app.execute(&format!(

@@ -16,6 +16,7 @@ use tests::{
 };
 
 const UPLOAD: &str = "mutation($file: Upload!, $type: ReportType!, $title: String) { uploadMedicalReport(file: $file, reportType: $type, title: $title) { report { id title fileName fileSize mimeType contentSha256 analysisStatus downloadUrl } } }";
+const READ_LINK: &str = "query($id: ID!) { medicalReport(id: $id) { downloadUrl } }";
 const READ: &str = "query($id: ID!) { medicalReport(id: $id) { id title reportType fileName isArchived analysisStatus analysisError analysisResult aiInsights labResults { key name value qualifier unit unitAssumed standardValue standardUnit flag sourceLine range { low high unit source } } } }";
 
 fn file<'a>(name: &'a str, content_type: Option<&'a str>, bytes: Vec<u8>) -> UploadFile<'a> {
@@ -99,9 +100,14 @@ async fn a_lab_report_pdf_is_stored_analysed_and_flagged_as_printed() {
     assert_eq!(report["fileName"], "lab-2026-03.pdf");
     assert_eq!(report["title"], "lab-2026-03.pdf");
     assert_eq!(report["analysisStatus"], "PENDING");
-    assert_eq!(
-        report["downloadUrl"],
-        format!("/files/reports/{}", report["id"].as_str().unwrap())
+    let link = report["downloadUrl"].as_str().unwrap();
+    assert!(
+        link.starts_with(&format!(
+            "{}/files/reports/{}?u=",
+            app.address,
+            report["id"].as_str().unwrap()
+        )),
+        "an absolute signed link: {link}"
     );
 
     let done = analysed(&app, &token, &report["id"]).await;
@@ -165,7 +171,8 @@ async fn downloads_are_the_owners_with_range_support() {
     let other = signed_in(&app, "other@example.com").await;
     let bytes = two_page_lab_report();
     let report = upload_ok(&app, &token, &file("résumé lab.pdf", None, bytes.clone())).await;
-    let path = report["downloadUrl"].as_str().unwrap().to_owned();
+    // The bearer-token route (signed links: `signed_links_*`).
+    let path = TestApp::bearer_path(report["downloadUrl"].as_str().unwrap());
 
     let whole = app.download(Some(&token), &path, None).await;
     assert_eq!(whole.status(), 200);
@@ -228,6 +235,86 @@ async fn downloads_are_the_owners_with_range_support() {
             "{who:?} {path}"
         );
     }
+}
+
+#[tokio::test]
+async fn signed_links_open_files_without_a_header_and_only_while_valid() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "linked@example.com").await;
+    let bytes = two_page_lab_report();
+    let report = upload_ok(&app, &token, &file("labs.pdf", None, bytes.clone())).await;
+    let id = report["id"].as_str().unwrap().to_owned();
+    let link = report["downloadUrl"].as_str().unwrap().to_owned();
+
+    // No header needed, ranges included; the same link a moment later.
+    let response = app.download(None, &link, None).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "private, no-store");
+    assert_eq!(response.bytes().await.unwrap().to_vec(), bytes);
+    let part = app.download(None, &link, Some("bytes=0-9")).await;
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.bytes().await.unwrap().to_vec(), bytes[..10]);
+    let again = app
+        .graphql_as(Some(&token), READ, json!({ "id": id }))
+        .await;
+    assert!(ok(&again)["medicalReport"].is_object());
+
+    // Tampered with: another account, another file, another signature, no signature.
+    let other_account = link.replacen("?u=", "?u=9", 1);
+    let other_file = link.replacen(&format!("/reports/{id}?"), "/reports/999999?", 1);
+    let (start, signature) = link.split_once("signature=").unwrap();
+    let flipped = if signature.starts_with('A') { "B" } else { "A" };
+    let bad_signature = format!("{start}signature={flipped}{}", &signature[1..]);
+    let unsigned = link.split("&signature=").next().unwrap().to_owned();
+    for bad in [&other_account, &other_file, &bad_signature, &unsigned] {
+        assert_eq!(app.download(None, bad, None).await.status(), 404, "{bad}");
+    }
+
+    // Expired: refused with 403 (the link was genuine).
+    app.clock.advance(Duration::minutes(21));
+    let expired = app.download(None, &link, None).await;
+    assert_eq!(expired.status(), 403);
+    assert!(expired.text().await.unwrap().contains("expired"));
+
+    // A fresh link for a deleted report opens nothing.
+    let fresh = app
+        .graphql_as(Some(&token), READ_LINK, json!({ "id": id }))
+        .await;
+    let fresh = ok(&fresh)["medicalReport"]["downloadUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.download(None, &fresh, None).await.status(), 200);
+    let deleted = app
+        .graphql_as(
+            Some(&token),
+            "mutation($id: ID!) { deleteMedicalReport(id: $id) { deletedId } }",
+            json!({ "id": id }),
+        )
+        .await;
+    ok(&deleted);
+    assert_eq!(app.download(None, &fresh, None).await.status(), 404);
+
+    // PUBLIC_BASE_URL sets where links start.
+    let behind_proxy = spawn_app_with(|s| {
+        s.public_base_url = Some("https://api.example.com/".into());
+    })
+    .await;
+    let token = signed_in(&behind_proxy, "proxied@example.com").await;
+    let report = upload_ok(
+        &behind_proxy,
+        &token,
+        &file("labs.pdf", None, bytes.clone()),
+    )
+    .await;
+    let link = report["downloadUrl"].as_str().unwrap();
+    assert!(
+        link.starts_with(&format!(
+            "https://api.example.com/files/reports/{}?u=",
+            report["id"].as_str().unwrap()
+        )),
+        "{link}"
+    );
 }
 
 #[tokio::test]
@@ -939,21 +1026,26 @@ async fn profile_images_are_reencoded_resized_and_stripped_of_metadata() {
     let url = user["profileImageUrl"].as_str().unwrap().to_owned();
     assert!(
         url.starts_with(&format!(
-            "/files/avatars/{}?v=",
+            "{}/files/avatars/{}?v=",
+            app.address,
             user["id"].as_str().unwrap()
         )),
-        "{url}"
+        "an absolute signed link: {url}"
     );
 
-    let download = app.download(Some(&token), &url, None).await;
+    // The link works in an <img src>: no header.
+    let download = app.download(None, &url, None).await;
     assert_eq!(download.status(), 200);
     assert_eq!(download.headers()["content-type"], "image/jpeg");
     let bytes = download.bytes().await.unwrap().to_vec();
     assert!(!bytes.windows(3).any(|w| w == b"GPS"), "metadata survived");
     let decoded = image::load_from_memory(&bytes).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (512, 341));
-    assert_eq!(app.download(Some(&other), &url, None).await.status(), 404);
-    assert_eq!(app.download(None, &url, None).await.status(), 404);
+    // The bearer-token route is the owner's only.
+    let path = TestApp::bearer_path(&url);
+    assert_eq!(app.download(Some(&token), &path, None).await.status(), 200);
+    assert_eq!(app.download(Some(&other), &path, None).await.status(), 404);
+    assert_eq!(app.download(None, &path, None).await.status(), 404);
 
     // Not an image, or too large: refused, nothing changes.
     let response = app

@@ -331,7 +331,13 @@ impl TestApp {
         path: &str,
         range: Option<&str>,
     ) -> reqwest::Response {
-        let mut request = self.client.get(format!("{}{path}", self.address));
+        // An absolute URL (a signed link from the API) as it is; a path on this server.
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.address)
+        };
+        let mut request = self.client.get(url);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -339,6 +345,14 @@ impl TestApp {
             request = request.header("range", range);
         }
         request.send().await.expect("request reaches the server")
+    }
+
+    /// The bearer-token route of a signed download link: its path, without host or query.
+    pub fn bearer_path(link: &str) -> String {
+        let path = link.split_once("://").map_or(link, |(_, rest)| {
+            rest.find('/').map_or("/", |slash| &rest[slash..])
+        });
+        path.split('?').next().unwrap_or(path).to_owned()
     }
 
     /// The files under the storage root (relative paths), sorted.

@@ -1,6 +1,6 @@
 //! GraphQL view of a stored health assessment.
 
-use async_graphql::{ID, Object, Value};
+use async_graphql::{ContextSelectionSet, ID, Object, Value};
 use entity::health_assessments;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -92,7 +92,7 @@ impl HealthAssessment {
 }
 
 impl PlainFields for HealthAssessment {
-    fn plain_field(&self, field: &str) -> Option<Value> {
+    fn plain_field(&self, _ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
         Some(match field {
             "id" => plain::value(ID::from(self.row.id.to_string())),
             "assessmentType" => plain::value(self.assessment_type),

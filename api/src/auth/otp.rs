@@ -47,6 +47,16 @@ impl OtpKey {
             .into()
     }
 
+    /// HMAC-SHA256 of `message` under this key, for other things the server signs (download
+    /// links, `http::links`); each signs a message that starts with its own label.
+    pub fn sign(&self, message: &[u8]) -> [u8; 32] {
+        // `new_from_slice` only fails for key lengths HMAC cannot take; 32 bytes always work.
+        #[allow(clippy::expect_used)]
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes 32-byte keys");
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+
     fn mac(&self, purpose: &str, email: &str, code: &str) -> Vec<u8> {
         // `new_from_slice` only fails for key lengths HMAC cannot take; 32 bytes always work.
         #[allow(clippy::expect_used)]

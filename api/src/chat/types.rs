@@ -1,6 +1,6 @@
 //! GraphQL views of chat sessions and messages.
 
-use async_graphql::{Context, ID, Object, Value};
+use async_graphql::{Context, ContextSelectionSet, ID, Object, Value};
 use entity::{chat_messages, chat_sessions};
 
 use super::loaders::MessagesBySessionId;
@@ -119,7 +119,7 @@ impl ChatMessage {
 }
 
 impl PlainFields for ChatSession {
-    fn plain_field(&self, field: &str) -> Option<Value> {
+    fn plain_field(&self, _ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
         Some(match field {
             "id" => plain::value(ID::from(self.row.id.to_string())),
             "sessionType" => plain::value(self.session_type),
@@ -133,7 +133,7 @@ impl PlainFields for ChatSession {
 }
 
 impl PlainFields for ChatMessage {
-    fn plain_field(&self, field: &str) -> Option<Value> {
+    fn plain_field(&self, _ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
         Some(match field {
             "id" => plain::value(ID::from(self.row.id.to_string())),
             "senderType" => plain::value(self.sender_type),

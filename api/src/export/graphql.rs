@@ -45,11 +45,14 @@ impl DataExport {
     async fn error(&self) -> Option<&str> {
         self.0.error.as_deref()
     }
-    /// Where the archive is downloaded, once, with your bearer token (`GET`, a zip); null
-    /// unless READY.
+    /// An absolute, short-lived signed link to the archive (a zip) that works once, with no
+    /// header; null unless READY. `GET /files/exports/{id}` with the bearer token works too.
     async fn download_url(&self, ctx: &Context<'_>) -> Result<Option<String>, AppError> {
         let ready = service::status(&self.0, services(ctx).clock.now())? == DataExportStatus::Ready;
-        Ok(ready.then(|| format!("/files/exports/{}", self.0.id)))
+        Ok(ready.then(|| match crate::http::links::of(ctx) {
+            Some(links) => links.url(crate::http::links::Kind::Export, self.0.id, None),
+            None => format!("/files/exports/{}", self.0.id),
+        }))
     }
 }
 

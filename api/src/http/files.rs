@@ -1,6 +1,8 @@
-//! Authenticated downloads of stored files: `GET /files/reports/{id}` and
-//! `GET /files/avatars/{user id}`, with the bearer token. Anyone but the owner (or, for a report,
-//! a clinician whose grant holds REPORTS) gets 404 (no existence leak). One byte range (`Range: bytes=a-b`) is answered with 206; several ranges
+//! Authenticated downloads of stored files: `GET /files/reports/{id}`,
+//! `GET /files/avatars/{user id}` and `GET /files/exports/{id}`, with the bearer token or as a
+//! signed link from the API (`http::links`: `?u=..&expires=..&signature=..`, no header needed;
+//! an expired link is 403). Either way the account must be allowed now: anyone but the owner
+//! (or, for a report, a clinician whose grant holds REPORTS) gets 404 (no existence leak). One byte range (`Range: bytes=a-b`) is answered with 206; several ranges
 //! are answered with the whole file (RFC 9110 allows that); an unsatisfiable one with 416.
 
 use std::str::FromStr;
@@ -19,7 +21,10 @@ use actix_web::{
 use entity::{medical_reports, users};
 use sea_orm::EntityTrait;
 
-use super::graphql::{client_info, viewer};
+use super::{
+    graphql::{client_info, viewer},
+    links::{Kind, Signed, Verdict},
+};
 use crate::{
     auth::audit::{self, AuditEvent},
     care_team,
@@ -46,11 +51,12 @@ pub async fn report(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Some(caller) = caller(&req, &state).await else {
-        return not_found();
-    };
     let Ok(id) = path.parse::<i32>() else {
         return not_found();
+    };
+    let caller = match caller(&req, &state, Kind::Report, id).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
     };
     let row = match medical_reports::Entity::find_by_id(id).one(&state.db).await {
         Ok(Some(row)) => row,
@@ -88,11 +94,14 @@ pub async fn avatar(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Some(caller) = caller(&req, &state).await else {
+    let Ok(user_id) = path.parse::<i32>() else {
         return not_found();
     };
-    let user_id = caller.id;
-    if path.parse::<i32>().ok() != Some(user_id) {
+    let caller = match caller(&req, &state, Kind::Avatar, user_id).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    if caller.id != user_id {
         return not_found();
     }
     let user = match users::Entity::find_by_id(user_id).one(&state.db).await {
@@ -129,11 +138,12 @@ pub async fn export(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Some(caller) = caller(&req, &state).await else {
-        return not_found();
-    };
     let Ok(id) = path.parse::<i32>() else {
         return not_found();
+    };
+    let caller = match caller(&req, &state, Kind::Export, id).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
     };
     let now = state.services.clock.now();
     let ip = client_ip(&req, &state);
@@ -201,13 +211,36 @@ fn client_ip(req: &HttpRequest, state: &AppState) -> Option<std::net::IpAddr> {
     client_info(req, &state.settings.trusted_proxies).ip
 }
 
-/// The signed-in caller; none without a valid bearer token.
-async fn caller(req: &HttpRequest, state: &AppState) -> Option<users::Model> {
+/// Who downloads `kind` `id`: the account a valid signed link was issued to (a link for
+/// another file is no link), or the bearer token's; the refusal otherwise (404, or 403 for a
+/// genuine link that has expired).
+async fn caller(
+    req: &HttpRequest,
+    state: &AppState,
+    kind: Kind,
+    id: i32,
+) -> Result<users::Model, HttpResponse> {
+    if let Some(signed) = Signed::from_query(req.query_string()) {
+        let now = state.services.clock.now();
+        return match signed.check(&state.services.otp_key, kind, id, now) {
+            Verdict::Valid(user_id) => {
+                match users::Entity::find_by_id(user_id).one(&state.db).await {
+                    Ok(Some(user)) if user.is_active => Ok(user),
+                    Ok(_) => Err(not_found()),
+                    Err(err) => Err(unavailable(&err)),
+                }
+            }
+            Verdict::Expired => Err(HttpResponse::Forbidden()
+                .content_type("text/plain; charset=utf-8")
+                .body("this download link has expired; ask the API for a new one")),
+            Verdict::Invalid => Err(not_found()),
+        };
+    }
     match viewer(req, state, false).await {
-        Ok(viewer) => viewer.0.map(|v| v.user),
+        Ok(viewer) => viewer.0.map(|v| v.user).ok_or_else(not_found),
         Err(err) => {
             tracing::error!(error = %error_chain(&err), "could not resolve the bearer token");
-            None
+            Err(not_found())
         }
     }
 }

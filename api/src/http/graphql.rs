@@ -20,7 +20,7 @@ use actix_web::{
     http::{StatusCode, header},
     web,
 };
-use async_graphql::{Request, Response, ServerError, Variables, http::GraphiQLSource};
+use async_graphql::{Request, Response, ServerError, Variables};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
@@ -224,21 +224,6 @@ pub(super) enum Method {
 
 const GET_RUNS_QUERIES_ONLY: &str = "only queries may be sent with GET; send mutations with POST";
 
-pub async fn graphiql() -> HttpResponse {
-    let page = GraphiQLSource::build()
-        .endpoint("/graphql")
-        .subscription_endpoint("/graphql/ws")
-        .title("Echo Health API")
-        .finish();
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            super::security::GRAPHIQL_CSP,
-        ))
-        .body(page)
-}
-
 pub(super) async fn execute(
     req: &HttpRequest,
     state: &AppState,
@@ -291,12 +276,17 @@ pub(super) async fn execute(
     };
     let now = state.services.clock.now();
     let db = state.database_for(&viewer, writes, now);
+    let links = viewer
+        .0
+        .as_ref()
+        .map(|v| super::links::for_request(req, state, v.user.id, now));
     let data = RequestData {
         db,
         primary: &state.db,
         now,
         viewer,
         client: client_info(req, &state.settings.trusted_proxies),
+        links,
     };
     let request = schema::prepare_request(request, data);
     let operation_name = request.operation_name.clone();

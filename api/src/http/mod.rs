@@ -1,8 +1,10 @@
 //! HTTP endpoints and middleware.
 
 pub mod files;
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod links;
 pub mod metrics;
 mod multipart;
 pub mod request_id;

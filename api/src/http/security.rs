@@ -6,19 +6,13 @@
 //!   allowed (the API uses bearer tokens, not cookies).
 //! - Headers: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`,
 //!   `X-Frame-Options: DENY` and a Content-Security-Policy that allows nothing (API responses
-//!   are data, never pages); `/graphiql` sends its own policy, which lets it load GraphiQL from
-//!   unpkg.com and talk to this server only.
+//!   are data, never pages); `/graphiql` sends its own policy, which allows this origin only
+//!   (`http::graphiql`).
 
 use actix_cors::Cors;
 use actix_web::{http::header, middleware::DefaultHeaders};
 
 pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
-
-/// GraphiQL's page: its scripts and styles from unpkg.com, its inline bootstrap script,
-/// requests to this origin (HTTP and WebSocket) only.
-pub const GRAPHIQL_CSP: &str = "default-src 'none'; script-src https://unpkg.com 'unsafe-inline'; \
-style-src https://unpkg.com 'unsafe-inline'; font-src https://unpkg.com data:; img-src 'self' data:; \
-connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /// Whether `origin` is in the allow-list (case-insensitive; a trailing `/` and surrounding
 /// spaces in the configured entries are ignored). Used by CORS and the WebSocket upgrade.

@@ -10,7 +10,8 @@
 //! - A request that fails before producing data (validation, or a resolver refusing, such as
 //!   NOT_FOUND for another user's session) gets an `error` message; otherwise `next` messages
 //!   and a final `complete`. A client `complete` stops its subscription. `ping` gets `pong`.
-//! - A browser's `Origin` must be in `CORS_ALLOWED_ORIGINS` (403 before the upgrade).
+//! - A browser's `Origin` must be this server's own (GraphiQL) or in `CORS_ALLOWED_ORIGINS`
+//!   (403 before the upgrade).
 //! - The session behind the token is checked again every `WS_REAUTH_INTERVAL_SECS`; once it
 //!   is signed out, revoked or expired, the socket closes with 4403.
 
@@ -51,7 +52,8 @@ pub async fn ws(
 ) -> Result<HttpResponse, actix_web::Error> {
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let allowed = origin.to_str().is_ok_and(|origin| {
-            super::security::origin_allowed(&state.settings.cors_allowed_origins, origin)
+            same_host(&req, origin)
+                || super::security::origin_allowed(&state.settings.cors_allowed_origins, origin)
         });
         if !allowed {
             return Ok(HttpResponse::Forbidden()
@@ -67,6 +69,7 @@ pub async fn ws(
         .any(|p| p.trim() == PROTOCOL);
     let (response, session, stream) = actix_ws::handle_with_protocols(&req, body, &[PROTOCOL])?;
     let client = client_info(&req, &state.settings.trusted_proxies);
+    let base_url = super::links::base_url(&req, state.settings.public_base_url.as_deref());
     let state = state.into_inner();
     actix_web::rt::spawn(async move {
         if !offered {
@@ -76,6 +79,7 @@ pub async fn ws(
         Connection {
             state,
             client,
+            base_url,
             session,
             viewer: None,
             token: None,
@@ -87,6 +91,22 @@ pub async fn ws(
         .await;
     });
     Ok(response)
+}
+
+/// Whether a browser's `Origin` is this server itself (GraphiQL's page): its host and port
+/// are the request's `Host`. A page of another site cannot claim that, since browsers set
+/// `Origin` themselves; the scheme is left out, so it holds behind a TLS-terminating proxy.
+fn same_host(req: &HttpRequest, origin: &str) -> bool {
+    let Some(host) = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+    else {
+        return false;
+    };
+    origin
+        .split_once("://")
+        .is_some_and(|(_, origin_host)| origin_host.eq_ignore_ascii_case(host))
 }
 
 /// Closes with `code`; the reason is cut to the 123 bytes a close frame can carry.
@@ -113,6 +133,8 @@ fn invalid(why: &str) -> Closing {
 struct Connection {
     state: std::sync::Arc<AppState>,
     client: ClientInfo,
+    /// Where download links of this connection's answers start.
+    base_url: String,
     session: Session,
     /// Set by an accepted `connection_init`.
     viewer: Option<MaybeViewer>,
@@ -347,12 +369,23 @@ impl Connection {
                 return Ok(());
             }
         };
+        let now = self.state.services.clock.now();
+        let links = viewer.0.as_ref().map(|v| {
+            super::links::Links::new(
+                self.state.services.otp_key.clone(),
+                &self.base_url,
+                v.user.id,
+                now,
+                self.state.settings.download_link_ttl_secs,
+            )
+        });
         let data = RequestData {
             db: &self.state.db,
             primary: &self.state.db,
-            now: self.state.services.clock.now(),
+            now,
             viewer,
             client: self.client.clone(),
+            links,
         };
         let request = schema::prepare_request(request, data);
         let schema = self.state.schema.clone();

@@ -1,6 +1,6 @@
 //! GraphQL view of a medical report. The path on disk is never exposed.
 
-use async_graphql::{Context, ID, Object, SimpleObject, Value};
+use async_graphql::{Context, ContextSelectionSet, ID, Object, SimpleObject, Value};
 use entity::medical_reports;
 
 use super::analysis::labs::{Flag, RangeSource};
@@ -8,6 +8,7 @@ use crate::{
     care_team::types::{CareTeamMember, load_user},
     enums::{AnalysisStatus, ReportType},
     error::AppError,
+    http::links::{self, Kind, Links},
     plain::{self, PlainFields},
     scalars,
 };
@@ -34,20 +35,25 @@ impl MedicalReport {
     fn title_text(&self) -> &str {
         self.row.title.as_deref().unwrap_or(&self.row.file_name)
     }
-    fn download_path(&self) -> String {
-        format!("/files/reports/{}", self.row.id)
+    /// A signed link for the viewer; the bearer-token path when there is no viewer (never
+    /// the case for a report, which only a viewer reaches).
+    fn download_url_for(&self, links: Option<&Links>) -> String {
+        match links {
+            Some(links) => links.url(Kind::Report, self.row.id, None),
+            None => format!("/files/reports/{}", self.row.id),
+        }
     }
 }
 
 /// Every field but `labResults` (a list of objects) and `doctorNotesBy` (a loader).
 impl PlainFields for MedicalReport {
-    fn plain_field(&self, field: &str) -> Option<Value> {
+    fn plain_field(&self, ctx: &ContextSelectionSet<'_>, field: &str) -> Option<Value> {
         let row = &self.row;
         Some(match field {
             "id" => plain::value(ID::from(row.id.to_string())),
             "reportType" => plain::value(self.report_type),
             "title" => plain::text(self.title_text()),
-            "downloadUrl" => plain::value(self.download_path()),
+            "downloadUrl" => plain::value(self.download_url_for(links::of(ctx))),
             "contentSha256" => plain::optional_text(row.content_sha256.as_deref()),
             "fileName" => plain::text(&row.file_name),
             "fileSize" => plain::value(row.file_size),
@@ -84,10 +90,12 @@ impl MedicalReport {
     async fn title(&self) -> &str {
         self.title_text()
     }
-    /// Where the file is downloaded (`GET` with the bearer token of the owner, or of a clinician
-    /// whose grant holds REPORTS; supports `Range`).
-    async fn download_url(&self) -> String {
-        self.download_path()
+    /// An absolute, short-lived signed link to the file (at least `DOWNLOAD_LINK_TTL_SECS`,
+    /// 15 minutes by default) that works in an `<a href>` with no header, for you only: the
+    /// owner, or a clinician whose grant holds REPORTS (checked again at download). Supports
+    /// `Range`. `GET /files/reports/{id}` with the bearer token works too.
+    async fn download_url(&self, ctx: &Context<'_>) -> String {
+        self.download_url_for(links::of(ctx))
     }
     /// SHA-256 of the content (hex): the same file uploaded twice has the same digest.
     async fn content_sha256(&self) -> Option<&str> {

@@ -13,6 +13,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use crate::http::links::{Kind, Links};
 use crate::{
     error::AppError,
     reports::service::inspect_upload,
@@ -28,11 +29,16 @@ const JPEG_QUALITY: u8 = 85;
 const MAX_DECODED_SIDE: u32 = 12_000;
 const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// The download path of a user's profile image; `v` changes with the image (cache busting).
-pub fn download_url(user: &users::Model) -> Option<String> {
+/// The download link of a user's profile image: signed for the viewer when there is one (for
+/// an `<img src>`), else the bearer-token path; `v` changes with the image (cache busting).
+pub fn download_url(user: &users::Model, links: Option<&Links>) -> Option<String> {
     let key = StorageKey::parse(user.profile_image_url.as_deref()?)?;
     let version = key.id.simple().to_string();
-    Some(format!("/files/avatars/{}?v={}", user.id, &version[..12]))
+    let version = format!("v={}", &version[..12]);
+    Some(match links {
+        Some(links) => links.url(Kind::Avatar, user.id, Some(&version)),
+        None => format!("/files/avatars/{}?{version}", user.id),
+    })
 }
 
 /// Decodes an image (within limits), fits it into `MAX_SIDE`, flattens transparency onto

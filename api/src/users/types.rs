@@ -60,9 +60,10 @@ impl User {
     async fn phone_number(&self) -> Option<&str> {
         self.0.phone_number.as_deref()
     }
-    /// Where the profile image is downloaded (with the bearer token); changes when it does.
-    async fn profile_image_url(&self) -> Option<String> {
-        crate::users::avatar::download_url(&self.0)
+    /// An absolute, short-lived signed link to the profile image (JPEG) that works in an
+    /// `<img src>` with no header; it changes when the image does. Null without an image.
+    async fn profile_image_url(&self, ctx: &Context<'_>) -> Option<String> {
+        crate::users::avatar::download_url(&self.0, crate::http::links::of(ctx))
     }
     /// Whether the email address has been confirmed with a one-time code.
     async fn is_verified(&self) -> bool {
