@@ -8,6 +8,7 @@ mod assessments;
 mod batching;
 mod care_team;
 mod chat;
+mod clients;
 mod database_schema;
 mod export;
 mod graphql_http;
