@@ -31,24 +31,67 @@ pub enum AppError {
     Internal(#[source] BoxError),
 }
 
-/// The stable machine-readable codes of `extensions.code`.
-pub mod code {
-    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
-    pub const FORBIDDEN: &str = "FORBIDDEN";
-    pub const NOT_FOUND: &str = "NOT_FOUND";
-    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
-    pub const CONFLICT: &str = "CONFLICT";
-    pub const RATE_LIMITED: &str = "RATE_LIMITED";
-    pub const INTERNAL: &str = "INTERNAL";
-    pub const ALL: [&str; 7] = [
-        UNAUTHENTICATED,
-        FORBIDDEN,
-        NOT_FOUND,
-        BAD_USER_INPUT,
-        CONFLICT,
-        RATE_LIMITED,
-        INTERNAL,
+/// The code of every error a response carries, in `errors[].extensions.code`. The list is
+/// closed: a client can switch on it exhaustively (docs/api.md says what to do for each).
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// No valid bearer token (missing, expired, signed out) or wrong sign-in details: sign in
+    /// again.
+    Unauthenticated,
+    /// Signed in, but the account's role or a care-team grant does not allow this.
+    Forbidden,
+    /// The object does not exist or is not the caller's (the two are not told apart).
+    NotFound,
+    /// The request is wrong: syntax, validation, a variable's type, or an input value
+    /// (`extensions.field` names the input field). Fix the request; retrying it as is fails
+    /// again.
+    BadUserInput,
+    /// The request conflicts with the current state (already exists, already running, stale).
+    Conflict,
+    /// Too many attempts; `extensions.retryAfterSeconds` says when to try again.
+    RateLimited,
+    /// The server failed; the message is generic and the cause is in the server's log under
+    /// the response's `x-request-id`. Safe to retry a query; check state before retrying a
+    /// mutation.
+    Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [Self; 7] = [
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::BadUserInput,
+        Self::Conflict,
+        Self::RateLimited,
+        Self::Internal,
     ];
+
+    /// The GraphQL name, as sent in `extensions.code`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::Conflict => "CONFLICT",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// The codes of [`ErrorCode`] as the strings `extensions.code` carries.
+pub mod code {
+    use super::ErrorCode;
+
+    pub const UNAUTHENTICATED: &str = ErrorCode::Unauthenticated.as_str();
+    pub const FORBIDDEN: &str = ErrorCode::Forbidden.as_str();
+    pub const NOT_FOUND: &str = ErrorCode::NotFound.as_str();
+    pub const BAD_USER_INPUT: &str = ErrorCode::BadUserInput.as_str();
+    pub const CONFLICT: &str = ErrorCode::Conflict.as_str();
+    pub const RATE_LIMITED: &str = ErrorCode::RateLimited.as_str();
+    pub const INTERNAL: &str = ErrorCode::Internal.as_str();
 }
 
 pub const INTERNAL_MESSAGE: &str = "internal server error";
@@ -156,4 +199,25 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         next = cause.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{InputType, Value};
+
+    use super::ErrorCode;
+
+    /// `as_str` is what goes in `extensions.code`; the schema's `ErrorCode` enum must name the
+    /// same strings, or clients switching on the enum miss codes.
+    #[test]
+    fn the_codes_sent_are_the_enums_values() {
+        for code in ErrorCode::ALL {
+            assert_eq!(
+                code.to_value(),
+                Value::Enum(async_graphql::Name::new(code.as_str()))
+            );
+        }
+        let registered = <ErrorCode as async_graphql::resolver_utils::EnumType>::items().len();
+        assert_eq!(registered, ErrorCode::ALL.len(), "ALL lists every code");
+    }
 }

@@ -122,6 +122,19 @@ impl From<NaiveDate> for Date {
     }
 }
 
+/// Typed views of stored JSON (assessment data, report analyses) read these back.
+impl<'de> serde::Deserialize<'de> for DateTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        chrono::DateTime::<Utc>::deserialize(deserializer).map(Self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        NaiveDate::deserialize(deserializer).map(Self)
+    }
+}
+
 const JSON_DESCRIPTION: &str = "Any JSON value (object, array, string, number, boolean or \
 null), sent as JSON, not as a string holding JSON. Fields of this type say what they hold; in \
 TypeScript a JSON value type such as `unknown` narrowed by the field's documented shape.";

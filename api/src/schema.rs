@@ -72,6 +72,9 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
         MutationRoot::default(),
         SubscriptionRoot::default(),
     )
+    // No field returns it: it is in the schema so that generated clients get the closed list
+    // of `extensions.code` values to switch on.
+    .register_output_type::<crate::error::ErrorCode>()
 }
 
 /// The schema the server runs, with the depth and complexity limits of `settings`. The

@@ -180,6 +180,104 @@ async fn every_instrument_end_to_end() {
     assert_eq!(bmi, 229, "WHO example: 22.9");
 }
 
+/// Every instrument's typed `result`: the concrete type matches `assessmentType`, and its
+/// answers, version, band and details are the stored document's, with no JSON to parse.
+#[tokio::test]
+async fn typed_results_match_the_stored_document() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "typed@example.com").await;
+    let inputs = [
+        framingham_man(),
+        json!({ "diabetes": { "sex": "MALE", "age": 47, "bmi": 31.2, "waistCm": 104, "physicallyActiveDaily": true,
+            "eatsVegetablesDaily": false, "everOnBpMedication": false, "everHighGlucose": true, "familyHistory": "NONE" } }),
+        json!({ "depression": { "items": [3, 3, 2, 2, 1, 1, 1, 1, 1], "difficulty": "VERY_DIFFICULT" } }),
+        json!({ "anxiety": { "items": [1, 1, 1, 1, 1, 1, 1] } }),
+        json!({ "bloodPressure": { "readings": [{ "systolic": 150, "diastolic": 95 }, { "systolic": 146, "diastolic": 91 }] } }),
+        json!({ "bmi": { "heightCm": 175, "weightKg": 70 } }),
+    ];
+    for input in &inputs {
+        ok(&create(&app, &token, input.clone()).await);
+    }
+    let query = "{ me { healthAssessments(first: 10) { nodes { assessmentType assessmentData aiReview { provider } aiReviewError
+        result { __typename instrumentVersion band
+            ... on CardiovascularResult { answers { sex age totalCholesterol hdlCholesterol systolicBp onBpTreatment currentSmoker diabetes } details { tenYearRiskPercent } }
+            ... on DiabetesResult { answers { sex age bmi waistCm physicallyActiveDaily eatsVegetablesDaily everOnBpMedication everHighGlucose familyHistory } details { points bmi } }
+            ... on DepressionResult { answers { items difficulty } details { total item9 difficulty } }
+            ... on AnxietyResult { answers { items } details { total } }
+            ... on BloodPressureResult { answers { readings { systolic diastolic } } details { averageSystolic averageDiastolic readings } }
+            ... on BmiResult { answers { heightCm weightKg } details { bmi } } } } } } }";
+    let response = app.graphql_as(Some(&token), query, json!({})).await;
+    let nodes = ok(&response)["me"]["healthAssessments"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(nodes.len(), 6);
+    let typename = |kind: &str| match kind {
+        "CARDIOVASCULAR" => "CardiovascularResult",
+        "DIABETES" => "DiabetesResult",
+        "DEPRESSION" => "DepressionResult",
+        "ANXIETY" => "AnxietyResult",
+        "BLOOD_PRESSURE" => "BloodPressureResult",
+        "BMI" => "BmiResult",
+        other => panic!("unexpected {other}"),
+    };
+    for node in &nodes {
+        let kind = node["assessmentType"].as_str().unwrap();
+        let (result, data) = (&node["result"], &node["assessmentData"]);
+        assert_eq!(result["__typename"], typename(kind));
+        assert_eq!(result["instrumentVersion"], data["version"], "{kind}");
+        assert_eq!(result["band"], data["band"], "{kind}");
+        assert!(
+            result["band"].as_str().is_some_and(|b| !b.is_empty()),
+            "{kind}"
+        );
+        let input = inputs
+            .iter()
+            .find(|i| {
+                typename(kind)
+                    .to_lowercase()
+                    .starts_with(&i.as_object().unwrap().keys().next().unwrap().to_lowercase())
+            })
+            .unwrap();
+        let member = input.as_object().unwrap().values().next().unwrap();
+        for (key, value) in member.as_object().unwrap() {
+            assert_eq!(
+                normalized(&result["answers"][key]),
+                normalized(value),
+                "{kind}.{key}"
+            );
+        }
+        for (key, value) in result["details"].as_object().unwrap() {
+            assert_eq!(
+                normalized(value),
+                normalized(&data["details"][key]),
+                "{kind} details.{key}"
+            );
+        }
+        // No AI provider configured: no review and no error.
+        assert!(node["aiReview"].is_null() && node["aiReviewError"].is_null());
+    }
+    let by_type = |name: &str| {
+        nodes
+            .iter()
+            .find(|n| n["result"]["__typename"] == name)
+            .unwrap()["result"]
+            .clone()
+    };
+    assert_eq!(by_type("BmiResult")["details"]["bmi"], 22.9);
+    assert_eq!(by_type("DepressionResult")["details"]["total"], 15);
+    assert_eq!(by_type("DepressionResult")["details"]["item9"], 1);
+    assert_eq!(by_type("DepressionResult")["band"], "moderately_severe");
+    assert_eq!(
+        by_type("CardiovascularResult")["details"]["tenYearRiskPercent"],
+        13.53
+    );
+    assert_eq!(
+        by_type("BloodPressureResult")["details"]["averageSystolic"],
+        148.0
+    );
+}
+
 /// D'Agostino 2008's worked example (the woman of its Table 11): 10.48 %, end to end.
 #[tokio::test]
 async fn the_papers_worked_example_end_to_end() {

@@ -12,7 +12,7 @@ use tests::{
 };
 
 const START: &str = "mutation($type: SessionType) { startChatSession(sessionType: $type) { session { id isActive sessionType totalMessages } } }";
-const SEND: &str = "mutation($id: ID!, $content: String!, $client: String) { sendChatMessage(sessionId: $id, content: $content, clientMessageId: $client) { message { id content senderType } reply { id content senderType messageType metadata } } }";
+const SEND: &str = "mutation($id: ID!, $content: String!, $client: String) { sendChatMessage(sessionId: $id, content: $content, clientMessageId: $client) { message { id content senderType } reply { id content senderType messageType metadata replyDetails { provider model contextShared tokens { prompt completion } fallback { reason } latencyMs safety { redFlags guidance } } } } }";
 const SESSION: &str = "query($id: ID!) { chatSession(id: $id) { id isActive endedAt totalMessages messages(first: 100) { totalCount edges { cursor node { id senderType content } } } } }";
 const EVENTS: &str = "subscription($id: ID!) { chatEvents(sessionId: $id) { kind sessionId delta sequence replyToId message { id senderType content } } }";
 const NOT_ADVICE: &str = "This is general information, not medical advice; for decisions about your health, talk to a doctor.";
@@ -140,6 +140,14 @@ async fn the_built_in_assistant_replies_and_bad_input_stores_nothing() {
     assert_eq!(reply["metadata"]["provider"], "built_in");
     assert_eq!(reply["metadata"]["safety"]["redFlags"], json!([]));
     assert!(reply["metadata"]["latencyMs"].is_number());
+    // The same, typed.
+    let details = &reply["replyDetails"];
+    assert_eq!(details["provider"], "built_in");
+    assert!(
+        details["model"].is_null() && details["tokens"].is_null() && details["fallback"].is_null()
+    );
+    assert_eq!(details["latencyMs"], reply["metadata"]["latencyMs"]);
+    assert_eq!(details["safety"], json!({ "redFlags": [], "guidance": [] }));
 
     let read = session(&app, &token, &id).await;
     assert_eq!(read["totalMessages"], 2);
@@ -369,6 +377,10 @@ async fn red_flags_put_emergency_guidance_first_whatever_answers() {
             reply["metadata"]["safety"]["redFlags"],
             json!(["chest_pain"])
         );
+        assert_eq!(
+            reply["replyDetails"]["safety"],
+            json!({ "redFlags": ["chest_pain"], "guidance": ["EMERGENCY"] })
+        );
         if with_model {
             assert!(
                 text.ends_with(STREAMED_REPLY),
@@ -420,6 +432,18 @@ async fn the_streaming_client_ends_every_provider_failure_in_a_stored_reply() {
         json!({ "prompt": 42, "completion": 11 })
     );
     assert!(good["metadata"].get("fallback").is_none());
+    assert_eq!(
+        (
+            &good["replyDetails"]["provider"],
+            &good["replyDetails"]["model"]
+        ),
+        (&json!("openai-compatible"), &json!("test-model"))
+    );
+    assert_eq!(
+        good["replyDetails"]["tokens"],
+        json!({ "prompt": 42, "completion": 11 })
+    );
+    assert!(good["replyDetails"]["fallback"].is_null());
     let sent = fake.requests().last().unwrap().clone();
     assert_eq!(sent["stream"], true);
     assert_eq!(sent["messages"][0]["role"], "system");
@@ -458,6 +482,10 @@ async fn the_streaming_client_ends_every_provider_failure_in_a_stored_reply() {
             .to_lowercase();
         assert!(reason.contains(why), "{behaviour:?}: {reason}");
         assert_eq!(fallback["metadata"]["fallback"]["to"], "built_in");
+        assert_eq!(
+            fallback["replyDetails"]["fallback"]["reason"],
+            fallback["metadata"]["fallback"]["reason"]
+        );
     }
     let read = session(&app, &token, &id).await;
     assert_eq!(read["totalMessages"], 12);
@@ -488,6 +516,10 @@ async fn context_is_shared_with_the_model_only_when_the_user_allows_it() {
     let response = send(&app, &token, &id, "hello again").await;
     assert_eq!(
         ok(&response)["sendChatMessage"]["reply"]["metadata"]["contextShared"],
+        true
+    );
+    assert_eq!(
+        ok(&response)["sendChatMessage"]["reply"]["replyDetails"]["contextShared"],
         true
     );
     assert!(

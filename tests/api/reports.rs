@@ -17,7 +17,7 @@ use tests::{
 
 const UPLOAD: &str = "mutation($file: Upload!, $type: ReportType!, $title: String) { uploadMedicalReport(file: $file, reportType: $type, title: $title) { report { id title fileName fileSize mimeType contentSha256 analysisStatus downloadUrl } } }";
 const READ_LINK: &str = "query($id: ID!) { medicalReport(id: $id) { downloadUrl } }";
-const READ: &str = "query($id: ID!) { medicalReport(id: $id) { id title reportType fileName isArchived analysisStatus analysisError analysisResult aiInsights labResults { key name value qualifier unit unitAssumed standardValue standardUnit flag sourceLine range { low high unit source } } } }";
+const READ: &str = "query($id: ID!) { medicalReport(id: $id) { id title reportType fileName isArchived analysisStatus analysisError analysisResult analysis { parserVersion reportDate extraction { method pages characters } counts { total low normal high critical } insights { source provider model aiUnavailable } } aiInsights labResults { key name value qualifier unit unitAssumed standardValue standardUnit flag sourceLine range { low high unit source } } } }";
 
 fn file<'a>(name: &'a str, content_type: Option<&'a str>, bytes: Vec<u8>) -> UploadFile<'a> {
     UploadFile {
@@ -155,6 +155,25 @@ async fn a_lab_report_pdf_is_stored_analysed_and_flagged_as_printed() {
         json!({ "total": 8, "low": 1, "normal": 4, "high": 2, "critical": 1 })
     );
     assert_eq!(result["insights"]["source"], "built_in");
+    // The same facts, typed: enums instead of strings, no JSON to parse.
+    let typed = &done["analysis"];
+    assert_eq!(typed["reportDate"], "2026-03-14");
+    assert_eq!(typed["extraction"]["method"], "PDF_TEXT");
+    assert_eq!(typed["extraction"]["pages"], 2);
+    assert_eq!(
+        typed["extraction"]["characters"],
+        result["extraction"]["characters"]
+    );
+    assert!(typed["extraction"]["characters"].as_i64().unwrap() > 100);
+    assert_eq!(typed["counts"], result["counts"]);
+    assert_eq!(typed["insights"]["source"], "BUILT_IN");
+    assert_eq!(typed["insights"]["aiUnavailable"], false);
+    assert_eq!(typed["parserVersion"], result["parserVersion"]);
+    assert!(
+        typed["parserVersion"]
+            .as_str()
+            .is_some_and(|v| !v.is_empty())
+    );
     let insights = done["aiInsights"].as_str().unwrap();
     assert!(insights.contains("Potassium 6.9 mmol/L"), "{insights}");
     assert!(insights.contains("contact your doctor"), "{insights}");
@@ -363,6 +382,8 @@ async fn several_layouts_text_and_csv_are_read() {
         done[1]["analysisResult"]["extraction"]["method"],
         "plain_text"
     );
+    assert_eq!(done[1]["analysis"]["extraction"]["method"], "PLAIN_TEXT");
+    assert!(done[1]["analysis"]["extraction"]["pages"].is_null());
     assert_eq!(lab(&done[1], "vitamin_d")["flag"], "LOW");
     assert_eq!(lab(&done[1], "sodium")["flag"], "NORMAL");
     let potassium = lab(&done[1], "potassium");
@@ -751,6 +772,10 @@ async fn the_ai_summary_is_used_when_configured_and_the_built_in_one_otherwise()
             .ends_with("discuss your results with your doctor.")
     );
     assert_eq!(done["analysisResult"]["insights"]["source"], "ai");
+    assert_eq!(done["analysis"]["insights"]["source"], "AI");
+    let model = &done["analysis"]["insights"]["model"];
+    assert!(model.is_string());
+    assert_eq!(model, &done["analysisResult"]["insights"]["model"]);
     assert_eq!(
         lab(&done, "potassium")["flag"],
         "CRITICAL",
@@ -771,6 +796,8 @@ async fn the_ai_summary_is_used_when_configured_and_the_built_in_one_otherwise()
     assert_eq!(done["analysisStatus"], "COMPLETED");
     assert_eq!(done["analysisResult"]["insights"]["source"], "built_in");
     assert_eq!(done["analysisResult"]["insights"]["aiUnavailable"], true);
+    assert_eq!(done["analysis"]["insights"]["source"], "BUILT_IN");
+    assert_eq!(done["analysis"]["insights"]["aiUnavailable"], true);
     assert!(
         done["aiInsights"]
             .as_str()
@@ -1166,6 +1193,7 @@ async fn a_scanned_report_image_is_read_through_tesseract() {
     let done = analysed(&app, &token, &report["id"]).await;
     assert_eq!(done["analysisStatus"], "COMPLETED", "{done}");
     assert_eq!(done["analysisResult"]["extraction"]["method"], "ocr");
+    assert_eq!(done["analysis"]["extraction"]["method"], "OCR");
     let glucose = lab(&done, "glucose");
     assert_eq!(
         (glucose["value"].clone(), glucose["flag"].clone()),

@@ -5,5 +5,6 @@ pub mod enrich;
 pub mod graphql;
 pub mod input;
 pub mod loaders;
+pub mod result;
 pub mod service;
 pub mod types;

@@ -4,6 +4,7 @@ use async_graphql::{ContextSelectionSet, ID, Object, Value};
 use entity::health_assessments;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::result::{self, AssessmentAiReview, AssessmentResult};
 use crate::{
     enums::{AssessmentType, RiskLevel},
     error::AppError,
@@ -65,7 +66,23 @@ impl HealthAssessment {
     async fn probability(&self) -> Option<f64> {
         self.probability_f64()
     }
-    /// The answers given and the instrument's detailed result (bands, points, version).
+    /// The answers given and what the instrument computed, typed per instrument (switch on
+    /// `__typename`).
+    async fn result(&self) -> Result<AssessmentResult, AppError> {
+        AssessmentResult::read(self.assessment_type, &self.row.assessment_data)
+    }
+    /// What an external AI model added (its suggestions are also in `recommendations`, marked
+    /// as AI-written); null when none did.
+    async fn ai_review(&self) -> Option<AssessmentAiReview> {
+        result::ai_review(&self.row.assessment_data)
+    }
+    /// Why the last attempt at an AI review failed, in words for the owner; null otherwise.
+    async fn ai_review_error(&self) -> Option<&str> {
+        result::ai_review_error(&self.row.assessment_data)
+    }
+    /// The stored document behind `result`, `aiReview` and `aiReviewError` (answers, version,
+    /// band, details), as untyped JSON.
+    #[graphql(deprecation = "Use the typed `result`, `aiReview` and `aiReviewError`.")]
     async fn assessment_data(&self) -> scalars::Json<&serde_json::Value> {
         scalars::Json(&self.row.assessment_data)
     }
@@ -100,6 +117,9 @@ impl PlainFields for HealthAssessment {
             "riskLevel" => plain::value(self.risk_level),
             "probability" => plain::value(self.probability_f64()),
             "assessmentData" => plain::json(&self.row.assessment_data),
+            "aiReviewError" => {
+                plain::optional_text(result::ai_review_error(&self.row.assessment_data))
+            }
             "recommendations" => plain::texts(&self.row.recommendations),
             "warningSigns" => plain::texts(&self.row.warning_signs),
             "nextSteps" => plain::texts(&self.row.next_steps),

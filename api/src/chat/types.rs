@@ -1,9 +1,10 @@
 //! GraphQL views of chat sessions and messages.
 
-use async_graphql::{Context, ContextSelectionSet, ID, Object, Value};
+use async_graphql::{Context, ContextSelectionSet, ID, Object, SimpleObject, Value};
 use entity::{chat_messages, chat_sessions};
+use serde::Deserialize;
 
-use super::loaders::MessagesBySessionId;
+use super::{loaders::MessagesBySessionId, safety::Guidance};
 use crate::{
     enums::{MessageType, SenderType, SessionType},
     error::AppError,
@@ -107,8 +108,14 @@ impl ChatMessage {
     async fn message_type(&self) -> MessageType {
         self.message_type
     }
+    /// How the assistant produced this reply (provider, model, tokens, latency, what the
+    /// safety layer found); null for the user's own messages.
+    async fn reply_details(&self) -> Option<ReplyDetails> {
+        ReplyDetails::read(self.sender_type, &self.row.metadata)
+    }
     /// Technical details of how the message was produced (provider, model, latency, safety
-    /// flags). Never holds secrets.
+    /// flags), as untyped JSON. Never holds secrets.
+    #[graphql(deprecation = "Use the typed `replyDetails`.")]
     async fn metadata(&self) -> scalars::Json<&serde_json::Value> {
         scalars::Json(&self.row.metadata)
     }
@@ -144,4 +151,63 @@ impl PlainFields for ChatMessage {
             _ => return None,
         })
     }
+}
+
+/// How the assistant produced a reply (stored with the message by `chat::reply`).
+#[derive(SimpleObject, Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyDetails {
+    /// The AI provider that wrote it, or `built_in` for the server's own assistant.
+    pub provider: String,
+    /// The model asked, when an AI provider is configured.
+    pub model: Option<String>,
+    /// Whether the user's health summary was shared with the provider (their
+    /// `ai_context_sharing` setting); null for the built-in assistant.
+    pub context_shared: Option<bool>,
+    /// Tokens the provider counted, when it reported them.
+    pub tokens: Option<TokenUsage>,
+    /// Set when the provider failed and the built-in assistant answered instead.
+    pub fallback: Option<ReplyFallback>,
+    /// Milliseconds from the user's message to the stored reply.
+    pub latency_ms: Option<i64>,
+    /// What the safety layer found in the message this reply answers.
+    #[serde(default)]
+    pub safety: SafetyCheck,
+}
+
+impl ReplyDetails {
+    /// The details of an assistant's message; none for other messages or a record that is not
+    /// one (messages of generated demo data have none).
+    fn read(sender: SenderType, metadata: &serde_json::Value) -> Option<Self> {
+        if sender != SenderType::Assistant {
+            return None;
+        }
+        Self::deserialize(metadata).ok()
+    }
+}
+
+/// Tokens an AI provider counted for one reply.
+#[derive(SimpleObject, Debug, Clone, Deserialize)]
+pub struct TokenUsage {
+    /// Tokens of the prompt (history and context included).
+    pub prompt: i64,
+    /// Tokens of the reply.
+    pub completion: i64,
+}
+
+/// Why the built-in assistant answered in the provider's place.
+#[derive(SimpleObject, Debug, Clone, Deserialize)]
+pub struct ReplyFallback {
+    /// What went wrong with the provider (no secrets, no message text).
+    pub reason: String,
+}
+
+/// What the safety layer found in a user's message.
+#[derive(SimpleObject, Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SafetyCheck {
+    /// Red-flag categories found, e.g. `chest_pain`; empty when none.
+    pub red_flags: Vec<String>,
+    /// The guidance put at the top of the reply; empty when none.
+    pub guidance: Vec<Guidance>,
 }

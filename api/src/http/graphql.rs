@@ -397,9 +397,10 @@ fn finish(
         .iter()
         .filter_map(|e| e.extensions.as_ref()?.get("code"))
         .filter_map(|code| match code {
-            async_graphql::Value::String(code) => {
-                error::code::ALL.iter().copied().find(|c| c == code)
-            }
+            async_graphql::Value::String(code) => error::ErrorCode::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .find(|c| c == code),
             _ => None,
         })
         .collect();

@@ -2,8 +2,12 @@
 
 use async_graphql::{Context, ContextSelectionSet, ID, Object, SimpleObject, Value};
 use entity::medical_reports;
+use serde::Deserialize;
 
-use super::analysis::labs::{Flag, RangeSource};
+use super::analysis::{
+    extract::Method,
+    labs::{Flag, RangeSource},
+};
 use crate::{
     care_team::types::{CareTeamMember, load_user},
     enums::{AnalysisStatus, ReportType},
@@ -129,7 +133,13 @@ impl MedicalReport {
     async fn analyzed_at(&self) -> Option<scalars::DateTime> {
         self.row.analyzed_at.map(Into::into)
     }
-    /// The latest analysis as stored (shape documented in docs/reports.md).
+    /// How the latest analysis read the report: the method, the report's date and the counts
+    /// per flag; null before an analysis completes. The values themselves are `labResults`.
+    async fn analysis(&self) -> Option<ReportAnalysis> {
+        ReportAnalysis::read(self.row.analysis_result.as_ref()?)
+    }
+    /// The latest analysis as stored (shape documented in docs/reports.md), as untyped JSON.
+    #[graphql(deprecation = "Use the typed `analysis` and `labResults`.")]
     async fn analysis_result(&self) -> Option<scalars::Json<&serde_json::Value>> {
         self.row.analysis_result.as_ref().map(scalars::Json)
     }
@@ -208,4 +218,87 @@ pub struct LabResult {
     pub flag: Option<Flag>,
     /// The line of the report the value was read from.
     pub source_line: String,
+}
+
+/// How the latest analysis read a report.
+#[derive(SimpleObject, Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportAnalysis {
+    /// The version of the parser that read it (`seed` for generated demo data).
+    pub parser_version: String,
+    /// How the text was obtained; null for generated demo data.
+    #[serde(default)]
+    pub extraction: Option<ReportExtraction>,
+    /// The date printed on the report ("Collected: 2026-03-14"), when one was found.
+    #[serde(default)]
+    pub report_date: Option<scalars::Date>,
+    /// How many values were found, per flag.
+    pub counts: LabCounts,
+    /// Where the summary in `aiInsights` came from; null for generated demo data.
+    #[serde(default)]
+    pub insights: Option<ReportInsights>,
+}
+
+impl ReportAnalysis {
+    /// The typed view of a stored analysis; none when the document is not one (logged).
+    fn read(stored: &serde_json::Value) -> Option<Self> {
+        Self::deserialize(stored)
+            .inspect_err(
+                |err| tracing::error!(error = %err, "stored report analysis is unreadable"),
+            )
+            .ok()
+    }
+}
+
+/// How the text of a report was obtained.
+#[derive(SimpleObject, Debug, Clone, serde::Deserialize)]
+pub struct ReportExtraction {
+    /// The method used.
+    pub method: Method,
+    /// Pages read, for PDFs.
+    pub pages: Option<i32>,
+    /// Characters of text obtained (the text itself is not stored).
+    pub characters: i32,
+}
+
+/// How many lab values an analysis found, per flag.
+#[derive(SimpleObject, Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct LabCounts {
+    /// All values found.
+    pub total: i32,
+    /// Values below their range.
+    pub low: i32,
+    /// Values within their range.
+    pub normal: i32,
+    /// Values above their range.
+    pub high: i32,
+    /// Values beyond a critical limit.
+    pub critical: i32,
+}
+
+/// Who wrote a report's summary.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InsightSource {
+    /// The configured AI provider.
+    Ai,
+    /// The server's built-in summariser.
+    BuiltIn,
+}
+
+/// Where the summary in `aiInsights` came from.
+#[derive(SimpleObject, Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportInsights {
+    /// Who wrote it.
+    pub source: InsightSource,
+    /// The AI provider asked, when one is configured (also when it failed).
+    pub provider: Option<String>,
+    /// The model asked, when a provider is configured.
+    pub model: Option<String>,
+    /// True when a provider is configured but its answer could not be used, so the built-in
+    /// summary stands in.
+    #[serde(default)]
+    pub ai_unavailable: bool,
 }

@@ -8,8 +8,6 @@
 //! readings are averaged. Averages can be fractional, so the bands are half-open on the real
 //! line (elevated is 120 <= SBP < 130); the crisis bounds are strict.
 
-use serde_json::json;
-
 use super::{FieldError, FieldKind, FieldSpec, Guidance, InstrumentInfo, Outcome, in_range};
 use crate::enums::{AssessmentType, RiskLevel};
 
@@ -17,8 +15,20 @@ pub const VERSION: &str = "acc-aha-2017/1";
 pub const MAX_READINGS: usize = 10;
 
 /// One measurement.
-#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone, Copy)]
+#[derive(
+    async_graphql::InputObject,
+    async_graphql::SimpleObject,
+    serde::Serialize,
+    serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+)]
 #[serde(rename_all = "camelCase")]
+#[graphql(
+    name = "BloodPressureReadingAnswer",
+    input_name = "BloodPressureReading"
+)]
 pub struct BloodPressureReading {
     /// Systolic (upper) pressure, mmHg (60 to 300).
     pub systolic: f64,
@@ -27,8 +37,16 @@ pub struct BloodPressureReading {
 }
 
 /// One to ten readings; their average is categorised.
-#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
+#[derive(
+    async_graphql::InputObject,
+    async_graphql::SimpleObject,
+    serde::Serialize,
+    serde::Deserialize,
+    Debug,
+    Clone,
+)]
 #[serde(rename_all = "camelCase")]
+#[graphql(name = "BloodPressureAnswers", input_name = "BloodPressureInput")]
 pub struct BloodPressureInput {
     /// One to ten readings taken at one sitting; their averages are classified.
     pub readings: Vec<BloodPressureReading>,
@@ -39,6 +57,20 @@ super::instrument!(
     AssessmentType::BloodPressure,
     "bloodPressure"
 );
+
+/// The averages that were categorised.
+#[derive(
+    async_graphql::SimpleObject, serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct BloodPressureDetails {
+    /// Average systolic pressure, mmHg, one decimal.
+    pub average_systolic: f64,
+    /// Average diastolic pressure, mmHg, one decimal.
+    pub average_diastolic: f64,
+    /// How many readings were averaged.
+    pub readings: i32,
+}
 
 pub fn info() -> InstrumentInfo {
     let readings = FieldSpec {
@@ -182,11 +214,11 @@ pub fn evaluate(input: &BloodPressureInput) -> Result<Outcome, FieldError> {
     let (sbp, dbp) = (sum.0 / count as f64, sum.1 / count as f64);
     let category = systolic_category(sbp).max(diastolic_category(dbp));
     let (band, level) = CATEGORIES[category];
-    let details = json!({
-        "averageSystolic": (sbp * 10.0).round() / 10.0,
-        "averageDiastolic": (dbp * 10.0).round() / 10.0,
-        "readings": count,
-    });
+    let details = BloodPressureDetails {
+        average_systolic: (sbp * 10.0).round() / 10.0,
+        average_diastolic: (dbp * 10.0).round() / 10.0,
+        readings: i32::try_from(count).unwrap_or(i32::MAX),
+    };
     #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
     Ok(GUIDANCE[category].outcome(category as i32, level, None, band, details))
 }

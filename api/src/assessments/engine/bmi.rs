@@ -7,16 +7,23 @@
 //! The printed upper ends (16.99, 18.49, 24.99 ...) mean the classes are half-open at the
 //! next cut-off: the unrounded BMI is compared with 16, 17, 18.5, 25, 30, 35 and 40.
 
-use serde_json::json;
-
 use super::{FieldError, FieldSpec, Guidance, InstrumentInfo, Outcome, in_range};
 use crate::enums::{AssessmentType, RiskLevel};
 
 pub const VERSION: &str = "who-bmi-2000/1";
 
 /// Height and weight of an adult.
-#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone, Copy)]
+#[derive(
+    async_graphql::InputObject,
+    async_graphql::SimpleObject,
+    serde::Serialize,
+    serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+)]
 #[serde(rename_all = "camelCase")]
+#[graphql(name = "BmiAnswers", input_name = "BmiInput")]
 pub struct BmiInput {
     /// Height in cm (100 to 250).
     pub height_cm: f64,
@@ -25,6 +32,16 @@ pub struct BmiInput {
 }
 
 super::instrument!(BmiInput, AssessmentType::Bmi, "bmi");
+
+/// What the BMI computation found.
+#[derive(
+    async_graphql::SimpleObject, serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct BmiDetails {
+    /// Body mass index, kg/m², one decimal.
+    pub bmi: f64,
+}
 
 pub fn info() -> InstrumentInfo {
     InstrumentInfo {
@@ -154,7 +171,7 @@ pub fn evaluate(input: &BmiInput) -> Result<Outcome, FieldError> {
     let rounded = (value * 10.0).round() / 10.0;
     #[allow(clippy::cast_possible_truncation)]
     let score = value.round() as i32;
-    Ok(guidance.outcome(score, *level, None, band, json!({ "bmi": rounded })))
+    Ok(guidance.outcome(score, *level, None, band, BmiDetails { bmi: rounded }))
 }
 
 #[cfg(test)]

@@ -5,15 +5,15 @@
 //! Diabetes Risk Assessment Form" (8 items, 0-26 points). The printed bands include both
 //! ends ("25-30", "94-102", "80-88"): BMI 30.0 scores 1, a man's waist of 102 cm scores 3.
 
-use serde_json::json;
-
 use super::{FieldError, FieldSpec, Guidance, InstrumentInfo, Outcome, framingham::Sex, in_range};
 use crate::enums::{AssessmentType, RiskLevel};
 
 pub const VERSION: &str = "findrisc-2003/1";
 
 /// The closest relatives with diabetes (type 1 or 2).
-#[derive(async_graphql::Enum, serde::Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    async_graphql::Enum, serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum FamilyHistory {
     /// No relative with diabetes.
@@ -25,8 +25,16 @@ pub enum FamilyHistory {
 }
 
 /// Answers for FINDRISC. Give `bmi`, or `heightCm` and `weightKg` to compute it.
-#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
+#[derive(
+    async_graphql::InputObject,
+    async_graphql::SimpleObject,
+    serde::Serialize,
+    serde::Deserialize,
+    Debug,
+    Clone,
+)]
 #[serde(rename_all = "camelCase")]
+#[graphql(name = "FindriscAnswers", input_name = "FindriscInput")]
 pub struct FindriscInput {
     /// Sex at birth (the waist bands differ).
     pub sex: Sex,
@@ -53,6 +61,18 @@ pub struct FindriscInput {
 }
 
 super::instrument!(FindriscInput, AssessmentType::Diabetes, "diabetes");
+
+/// What the FINDRISC scoring found.
+#[derive(
+    async_graphql::SimpleObject, serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct FindriscDetails {
+    /// FINDRISC points, 0 to 26.
+    pub points: i32,
+    /// The body mass index scored, kg/m², one decimal (given, or computed from height and weight).
+    pub bmi: f64,
+}
 
 pub fn info() -> InstrumentInfo {
     InstrumentInfo {
@@ -226,7 +246,10 @@ pub fn evaluate(input: &FindriscInput) -> Result<Outcome, FieldError> {
         15..=20 => (RiskLevel::High, "high", 1.0 / 3.0, &HIGH),
         _ => (RiskLevel::VeryHigh, "very_high", 1.0 / 2.0, &VERY_HIGH),
     };
-    let details = json!({ "points": total, "bmi": (bmi * 10.0).round() / 10.0 });
+    let details = FindriscDetails {
+        points: total,
+        bmi: (bmi * 10.0).round() / 10.0,
+    };
     Ok(guidance.outcome(
         total,
         level,

@@ -6,15 +6,15 @@
 //! Framingham Heart Study risk-function page, means also on the Medscape calculator page).
 //! Valid for ages 30-74 without cardiovascular disease.
 
-use serde_json::json;
-
 use super::{FieldError, FieldSpec, Guidance, InstrumentInfo, Outcome, in_range, round6};
 use crate::enums::{AssessmentType, RiskLevel};
 
 pub const VERSION: &str = "framingham-general-cvd-2008/1";
 
 /// Sex at birth, as the risk equations were fitted.
-#[derive(async_graphql::Enum, serde::Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    async_graphql::Enum, serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Sex {
     /// Female.
@@ -24,8 +24,16 @@ pub enum Sex {
 }
 
 /// Answers for the Framingham general CVD risk.
-#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
+#[derive(
+    async_graphql::InputObject,
+    async_graphql::SimpleObject,
+    serde::Serialize,
+    serde::Deserialize,
+    Debug,
+    Clone,
+)]
 #[serde(rename_all = "camelCase")]
+#[graphql(name = "FraminghamAnswers", input_name = "FraminghamInput")]
 pub struct FraminghamInput {
     /// Sex at birth.
     pub sex: Sex,
@@ -93,6 +101,16 @@ super::instrument!(
     AssessmentType::Cardiovascular,
     "cardiovascular"
 );
+
+/// What the Framingham equation computed.
+#[derive(
+    async_graphql::SimpleObject, serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct FraminghamDetails {
+    /// Estimated 10-year risk of a cardiovascular event, percent, two decimals.
+    pub ten_year_risk_percent: f64,
+}
 
 pub fn info() -> InstrumentInfo {
     InstrumentInfo {
@@ -209,7 +227,9 @@ pub fn evaluate(input: &FraminghamInput) -> Result<Outcome, FieldError> {
     };
     #[allow(clippy::cast_possible_truncation)]
     let score = percent.round() as i32;
-    let details = json!({ "tenYearRiskPercent": (percent * 100.0).round() / 100.0 });
+    let details = FraminghamDetails {
+        ten_year_risk_percent: (percent * 100.0).round() / 100.0,
+    };
     Ok(guidance.outcome(score, level, Some(round6(risk)), band, details))
 }
 

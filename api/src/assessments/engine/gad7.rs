@@ -5,8 +5,6 @@
 //! 0-3, total 0-21; 0-4 minimal, 5-9 mild, 10-14 moderate, 15-21 severe; a total of 10 or more
 //! warrants further evaluation.
 
-use serde_json::json;
-
 use super::{
     FREQUENCY_SCALE, FieldError, FieldSpec, Guidance, InstrumentInfo, Outcome, frequency_items,
 };
@@ -15,14 +13,32 @@ use crate::enums::{AssessmentType, RiskLevel};
 pub const VERSION: &str = "gad7-2006/1";
 
 /// Answers to the seven GAD-7 items (0 = not at all ... 3 = nearly every day), in order.
-#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
+#[derive(
+    async_graphql::InputObject,
+    async_graphql::SimpleObject,
+    serde::Serialize,
+    serde::Deserialize,
+    Debug,
+    Clone,
+)]
 #[serde(rename_all = "camelCase")]
+#[graphql(name = "Gad7Answers", input_name = "Gad7Input")]
 pub struct Gad7Input {
     /// The seven answers in the questionnaire's order, each 0 (not at all) to 3 (nearly every day).
     pub items: Vec<i32>,
 }
 
 super::instrument!(Gad7Input, AssessmentType::Anxiety, "anxiety");
+
+/// What the GAD-7 scoring found.
+#[derive(
+    async_graphql::SimpleObject, serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Gad7Details {
+    /// Sum of the seven items, 0 to 21.
+    pub total: i32,
+}
 
 pub fn info() -> InstrumentInfo {
     let mut items = FieldSpec::integer(
@@ -87,7 +103,7 @@ pub fn evaluate(input: &Gad7Input) -> Result<Outcome, FieldError> {
         10..=14 => (RiskLevel::Moderate, "moderate", &MODERATE),
         _ => (RiskLevel::High, "severe", &SEVERE),
     };
-    Ok(guidance.outcome(total, level, None, band, json!({ "total": total })))
+    Ok(guidance.outcome(total, level, None, band, Gad7Details { total }))
 }
 
 #[cfg(test)]

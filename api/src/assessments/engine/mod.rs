@@ -73,7 +73,8 @@ pub struct Outcome {
     pub recommendations: Vec<String>,
     pub warning_signs: Vec<String>,
     pub next_steps: Vec<String>,
-    /// Computed values worth keeping (BMI, averages, points).
+    /// Computed values worth keeping (BMI, averages, points): the instrument's `…Details` type
+    /// serialised, read back by `assessments::result`.
     pub details: Value,
 }
 
@@ -96,7 +97,7 @@ impl Guidance {
         level: RiskLevel,
         probability: Option<f64>,
         band: &'static str,
-        details: Value,
+        details: impl serde::Serialize,
     ) -> Outcome {
         Outcome {
             score,
@@ -106,7 +107,8 @@ impl Guidance {
             recommendations: Self::lines(self.recommendations),
             warning_signs: Self::lines(self.warning_signs),
             next_steps: Self::lines(self.next_steps),
-            details,
+            // A struct of numbers and enums: serialising it cannot fail.
+            details: serde_json::to_value(details).unwrap_or(Value::Null),
         }
     }
 }

@@ -7,8 +7,6 @@
 //! is a warning sign whatever the total, and crisis resources come first. The tenth
 //! (difficulty) question is recorded, not scored.
 
-use serde_json::json;
-
 use super::{
     FREQUENCY_SCALE, FieldError, FieldSpec, Guidance, InstrumentInfo, Outcome, frequency_items,
 };
@@ -18,7 +16,9 @@ pub const VERSION: &str = "phq9-2001/1";
 
 /// How difficult the problems have made work, home life or getting along with people (the PHQ-9's
 /// last question; not scored).
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Difficulty {
     /// Not difficult at all.
@@ -32,8 +32,16 @@ pub enum Difficulty {
 }
 
 /// Answers to the nine PHQ-9 items (0 = not at all ... 3 = nearly every day), in order.
-#[derive(async_graphql::InputObject, serde::Serialize, Debug, Clone)]
+#[derive(
+    async_graphql::InputObject,
+    async_graphql::SimpleObject,
+    serde::Serialize,
+    serde::Deserialize,
+    Debug,
+    Clone,
+)]
 #[serde(rename_all = "camelCase")]
+#[graphql(name = "Phq9Answers", input_name = "Phq9Input")]
 pub struct Phq9Input {
     /// The nine answers in the questionnaire's order, each 0 (not at all) to 3 (nearly every day).
     pub items: Vec<i32>,
@@ -42,6 +50,21 @@ pub struct Phq9Input {
 }
 
 super::instrument!(Phq9Input, AssessmentType::Depression, "depression");
+
+/// What the PHQ-9 scoring found.
+#[derive(
+    async_graphql::SimpleObject, serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct Phq9Details {
+    /// Sum of the nine items, 0 to 27.
+    pub total: i32,
+    /// The answer to item 9 (thoughts of self-harm), 0 to 3; above 0 raises the risk to at least
+    /// HIGH.
+    pub item9: i32,
+    /// The unscored difficulty question, when answered.
+    pub difficulty: Option<Difficulty>,
+}
 
 pub fn info() -> InstrumentInfo {
     let mut items = FieldSpec::integer(
@@ -132,7 +155,11 @@ pub fn evaluate(input: &Phq9Input) -> Result<Outcome, FieldError> {
         _ => (RiskLevel::VeryHigh, "severe", &SEVERE),
     };
     let item9 = input.items[8];
-    let details = json!({ "total": total, "item9": item9, "difficulty": input.difficulty });
+    let details = Phq9Details {
+        total,
+        item9,
+        difficulty: input.difficulty,
+    };
     let mut outcome = guidance.outcome(total, level, None, band, details);
     if item9 > 0 {
         // Project choice (docs/assessments.md): any thought of self-harm is at least High.

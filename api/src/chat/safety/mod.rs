@@ -25,8 +25,10 @@ struct Category {
     phrases: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+/// Guidance the safety layer put at the top of a reply.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[graphql(name = "SafetyGuidance")]
 pub enum Guidance {
     /// Call the local emergency number.
     Emergency,

@@ -18,12 +18,18 @@ const OCR_TIMEOUT: Duration = Duration::from_secs(120);
 /// The user-safe reason the OCR step gives when Tesseract is not installed.
 pub const OCR_UNAVAILABLE: &str = "image text recognition not available";
 
-/// How the text was obtained (recorded in `analysis_result.extraction.method`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// How the text of a report was obtained.
+#[derive(
+    async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
+#[graphql(name = "ExtractionMethod")]
 pub enum Method {
+    /// Read from the PDF's text layer.
     PdfText,
+    /// The file was plain text (or CSV).
     PlainText,
+    /// Recognised from an image or a scanned page by OCR (Tesseract).
     Ocr,
 }
 
