@@ -21,6 +21,14 @@ export const CreateBmiAssessmentMutation = graphql(`
         id
         riskLevel
         createdAt
+        result {
+          __typename
+          band
+          ... on BmiResult {
+            answers { heightCm weightKg }
+            details { bmi }
+          }
+        }
       }
     }
   }
@@ -80,5 +88,13 @@ export async function runApollo(config: Config, client: ApolloClient, sent: Sent
     isRfc3339(assessment.createdAt),
     `createHealthAssessment: createdAt ${JSON.stringify(assessment.createdAt)} is not RFC 3339`,
   );
-  pass(`Apollo Client mutation createHealthAssessment(bmi): ${assessment.riskLevel} (id ${assessment.id})`);
+  // The typed result: narrowing on __typename gives `details.bmi` a number type, no JSON.
+  const result = assessment.result;
+  check(result.__typename === "BmiResult", `createHealthAssessment.result is ${result.__typename}, not BmiResult`);
+  const bmi: number = result.details.bmi;
+  const height: number = result.answers.heightCm;
+  checkEqual(bmi, 22.9, "createHealthAssessment.result.details.bmi");
+  checkEqual(height, 175, "createHealthAssessment.result.answers.heightCm");
+  checkEqual(result.band, "normal", "createHealthAssessment.result.band");
+  pass(`Apollo Client mutation createHealthAssessment(bmi): ${assessment.riskLevel}, typed BmiResult ${bmi} (id ${assessment.id})`);
 }

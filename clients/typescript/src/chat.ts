@@ -43,6 +43,10 @@ export const SendChatMessageMutation = graphql(`
       reply {
         id
         content
+        replyDetails {
+          provider
+          safety { redFlags guidance }
+        }
       }
     }
   }
@@ -159,7 +163,12 @@ export async function runChat(http: ApolloClient, ws: Client): Promise<void> {
       const sent = sentResult.data?.sendChatMessage;
       check(sent, "sendChatMessage: no result");
       check(sent.reply, "sendChatMessage: reply is null (the assistant did not answer)");
-      pass(`Apollo Client mutation sendChatMessage: message ${sent.message.id}, reply ${sent.reply.id}`);
+      const details = sent.reply.replyDetails;
+      check(details, "sendChatMessage.reply.replyDetails is null for an assistant reply");
+      checkEqual(details.provider, "built_in", "replyDetails.provider (no AI provider configured)");
+      const guidance: Array<"EMERGENCY" | "CRISIS"> = details.safety.guidance;
+      checkEqual(guidance, [], "replyDetails.safety.guidance for an ordinary question");
+      pass(`Apollo Client mutation sendChatMessage: message ${sent.message.id}, reply ${sent.reply.id} (typed replyDetails)`);
 
       step = "waiting for REPLY_COMPLETED";
       const final = await completed;
