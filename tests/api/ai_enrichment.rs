@@ -13,7 +13,7 @@ use tests::{
 };
 
 const CREATE: &str = "mutation { createHealthAssessment(input: { bmi: { heightCm: 175, weightKg: 70 } }) { assessment { id recommendations isApiResult } } }";
-const READ: &str = "query($id: ID!) { healthAssessment(id: $id) { riskScore riskLevel probability recommendations isApiResult assessmentData } }";
+const READ: &str = "query($id: ID!) { healthAssessment(id: $id) { riskScore riskLevel probability recommendations isApiResult assessmentData aiReview { provider model generatedAt recommendations } aiReviewError } }";
 
 async fn app_with_ai(fake: &FakeAi, timeout_secs: u64) -> TestApp {
     let url = fake.url.clone();
@@ -82,6 +82,19 @@ async fn a_good_answer_is_appended_marked_and_recorded() {
     assert_eq!(recommendations.len(), 2, "the local one stays first");
     assert_eq!(row["assessmentData"]["ai"]["model"], "test-model");
     assert_eq!(row["assessmentData"]["ai"]["provider"], "openai-compatible");
+    // The same record, typed.
+    let review = &row["aiReview"];
+    assert_eq!(
+        (&review["provider"], &review["model"]),
+        (&json!("openai-compatible"), &json!("test-model"))
+    );
+    assert_eq!(review["recommendations"], json!([SUGGESTION]));
+    let instant = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    assert_eq!(
+        instant(&review["generatedAt"]),
+        instant(&row["assessmentData"]["ai"]["generatedAt"])
+    );
+    assert!(row["aiReviewError"].is_null());
 
     let requests = fake.requests();
     assert_eq!(requests.len(), 1);
@@ -128,6 +141,8 @@ async fn bad_providers_leave_the_local_result_with_the_failure_recorded() {
             .as_str()
             .unwrap_or_default();
         assert!(!error.is_empty(), "{behaviour:?}: failure recorded");
+        assert_eq!(row["aiReviewError"].as_str(), Some(error), "{behaviour:?}");
+        assert!(row["aiReview"].is_null(), "{behaviour:?}");
         assert!(
             !error.contains("127.0.0.1"),
             "{behaviour:?}: no internals: {error}"
