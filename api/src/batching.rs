@@ -22,8 +22,10 @@ use std::{
 
 use async_graphql::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DbErr;
 use tokio::sync::oneshot;
+
+use crate::read_pool::ReadPool;
 
 /// Loads many keys in one statement.
 pub trait BatchLoader: Send + Sync + Sized + 'static {
@@ -31,7 +33,7 @@ pub trait BatchLoader: Send + Sync + Sized + 'static {
     type Value: Clone + Send + Sync + 'static;
 
     /// The loader of one request, reading `db`; `now` is the request's time.
-    fn for_request(db: &DatabaseConnection, now: DateTime<Utc>) -> Self;
+    fn for_request(db: &ReadPool, now: DateTime<Utc>) -> Self;
 
     /// The values of `keys`; a key without a value is absent from the map.
     fn load(
@@ -165,13 +167,13 @@ impl<L: BatchLoader> Batcher<L> {
 
 /// The loaders of one request, each built when first used.
 pub struct Loaders {
-    db: DatabaseConnection,
+    db: ReadPool,
     now: DateTime<Utc>,
     made: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl Loaders {
-    pub fn new(db: DatabaseConnection, now: DateTime<Utc>) -> Self {
+    pub fn new(db: ReadPool, now: DateTime<Utc>) -> Self {
         Self {
             db,
             now,

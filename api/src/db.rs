@@ -11,7 +11,7 @@ use std::{
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement};
 
-use crate::config::Settings;
+use crate::{config::Settings, read_pool::ReadPool};
 
 /// Serialises migrations between replicas that start at the same time.
 const MIGRATION_LOCK_KEY: i64 = 0x0065_6368_6f6d_6967; // "echomig"
@@ -27,12 +27,17 @@ impl DbStats {
     pub fn statements(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }
+
+    /// Counts a statement sent outside SeaORM (`read_pool`).
+    pub fn count_statement(&self) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// A pooled connection idle this long is pinged before it is handed out, so one the server or
 /// a proxy dropped meanwhile is replaced. Busy connections are not pinged: a ping on every
 /// checkout (sqlx's default) is one more round trip per statement.
-const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
+pub const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 
 /// The application's pool. Statement logging is off: parameters carry health data.
 pub async fn connect(
@@ -73,10 +78,27 @@ fn pool_options(url: &str, settings: &Settings, max_connections: u32) -> Connect
     options
 }
 
+/// A worker's reads (`read_pool`): `db` for SeaORM's statements, and a lazily opened pool
+/// of their own for plain reads, counted in `stats`.
+pub async fn worker_reads(
+    url: &str,
+    settings: &Settings,
+    max_connections: u32,
+    db: DatabaseConnection,
+    stats: Arc<DbStats>,
+) -> Result<ReadPool, DbErr> {
+    let reads = connect_lazy(url, settings, max_connections).await?;
+    Ok(ReadPool::new(
+        db,
+        reads.get_postgres_connection_pool().clone(),
+        stats,
+    ))
+}
+
 /// The pool with its statements counted in `stats`.
 pub fn counted(mut db: DatabaseConnection, stats: Arc<DbStats>) -> DatabaseConnection {
     db.set_metric_callback(move |_info| {
-        stats.statements.fetch_add(1, Ordering::Relaxed);
+        stats.count_statement();
     });
     db
 }

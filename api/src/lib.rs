@@ -29,6 +29,7 @@ pub mod pagination;
 pub mod persisted;
 pub mod plain;
 pub mod rate_limit;
+pub mod read_pool;
 pub mod reports;
 pub mod rows;
 pub mod scalars;

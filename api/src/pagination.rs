@@ -27,6 +27,7 @@ use sea_orm::{
 use crate::{
     batching::{BatchLoader, load_one},
     error::AppError,
+    read_pool::ReadPool,
     rows::{FromRow, read_all},
 };
 
@@ -487,7 +488,7 @@ pub struct PageKey {
 
 /// Loads pages of `R` for many parents; one statement per distinct page request.
 pub struct PageLoader<R> {
-    db: DatabaseConnection,
+    db: ReadPool,
     now: DateTime<Utc>,
     relation: PhantomData<fn() -> R>,
 }
@@ -497,7 +498,7 @@ impl<R: ChildRelation> BatchLoader for PageLoader<R> {
     type Value = Vec<R::Model>;
 
     /// `now` is the request's time, used by list conditions.
-    fn for_request(db: &DatabaseConnection, now: DateTime<Utc>) -> Self {
+    fn for_request(db: &ReadPool, now: DateTime<Utc>) -> Self {
         Self {
             db: db.clone(),
             now,
@@ -589,7 +590,7 @@ fn page_statement<M: FromRow>(
 
 /// Counts list items for many parents: one `GROUP BY` per list.
 pub struct CountLoader {
-    db: DatabaseConnection,
+    db: ReadPool,
     now: DateTime<Utc>,
 }
 
@@ -606,7 +607,7 @@ impl BatchLoader for CountLoader {
     type Key = CountKey;
     type Value = i64;
 
-    fn for_request(db: &DatabaseConnection, now: DateTime<Utc>) -> Self {
+    fn for_request(db: &ReadPool, now: DateTime<Utc>) -> Self {
         Self {
             db: db.clone(),
             now,

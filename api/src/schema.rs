@@ -20,6 +20,7 @@ use crate::{
     config::Settings,
     context::{ClientInfo, MaybeViewer, PrimaryDb},
     export::graphql::ExportMutation,
+    read_pool::ReadPool,
     reports::graphql::{ReportsMutation, ReportsQuery},
     services::SharedServices,
     settings::graphql::SettingsMutation,
@@ -117,7 +118,7 @@ pub fn export_sdl() -> String {
 /// What one request runs with besides its document.
 pub struct RequestData<'a> {
     /// Where the request reads: the primary, or the replica (`AppState::database_for`).
-    pub db: &'a DatabaseConnection,
+    pub db: &'a ReadPool,
     /// Where it writes, and reads what must be current (an audit record while answering a query).
     pub primary: &'a DatabaseConnection,
     /// The request's time.
@@ -132,7 +133,7 @@ pub struct RequestData<'a> {
 /// on first use, so nothing one caller loaded can be served to another.
 pub fn prepare_request(request: Request, data: RequestData<'_>) -> Request {
     request
-        .data(data.db.clone())
+        .data(data.db.connection().clone())
         .data(PrimaryDb(data.primary.clone()))
         .data(data.viewer)
         .data(data.client)

@@ -22,6 +22,7 @@ use crate::{
     metrics::Metrics,
     operation_limits::OperationLimits,
     persisted::AllowList,
+    read_pool::ReadPool,
     reports::sweep,
     schema::{self, ApiSchema},
     services::{AppServices, SharedServices},
@@ -35,8 +36,12 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The read replica (`DATABASE_READ_URL`), when there is one.
     pub read_db: Option<DatabaseConnection>,
-    /// Every HTTP worker's request pools, for `/metrics`.
-    pub worker_pools: Arc<std::sync::Mutex<Vec<DatabaseConnection>>>,
+    /// Requests' reads on the primary (`read_pool`; in an HTTP worker, a pool of their own).
+    pub reads: ReadPool,
+    /// Requests' reads on the replica, when there is one.
+    pub replica_reads: Option<ReadPool>,
+    /// Every HTTP worker's request pools on the primary, for `/metrics`.
+    pub worker_pools: Arc<std::sync::Mutex<Vec<ReadPool>>>,
     /// Parsed and checked GraphQL documents, and APQ registrations.
     pub documents: Arc<Documents>,
     pub read_db_stats: Arc<DbStats>,
@@ -55,27 +60,49 @@ pub struct AppState {
 
 impl AppState {
     /// This state for one HTTP worker: pools of `pool_size` connections each (primary, and
-    /// replica if any) that the worker's own runtime opens and polls (`db::connect_lazy`).
+    /// replica if any) that the worker's own runtime opens and polls (`db::connect_lazy`),
+    /// and as many again for requests' reads (`read_pool`).
     async fn for_worker(&self, pool_size: u32) -> Result<Self, sea_orm::DbErr> {
         let settings = &self.settings;
         let db = db::counted(
             db::connect_lazy(&settings.database_url, settings, pool_size).await?,
             self.db_stats.clone(),
         );
-        let read_db = match &settings.database_read_url {
-            Some(url) => Some(db::counted(
-                db::connect_lazy(url, settings, pool_size).await?,
-                self.read_db_stats.clone(),
-            )),
-            None => None,
+        let reads = db::worker_reads(
+            &settings.database_url,
+            settings,
+            pool_size,
+            db.clone(),
+            self.db_stats.clone(),
+        )
+        .await?;
+        let (read_db, replica_reads) = match &settings.database_read_url {
+            Some(url) => {
+                let replica = db::counted(
+                    db::connect_lazy(url, settings, pool_size).await?,
+                    self.read_db_stats.clone(),
+                );
+                let reads = db::worker_reads(
+                    url,
+                    settings,
+                    pool_size,
+                    replica.clone(),
+                    self.read_db_stats.clone(),
+                )
+                .await?;
+                (Some(replica), Some(reads))
+            }
+            None => (None, None),
         };
         self.worker_pools
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(db.clone());
+            .push(reads.clone());
         Ok(Self {
             db,
             read_db,
+            reads,
+            replica_reads,
             ..self.clone()
         })
     }
@@ -88,12 +115,12 @@ impl AppState {
         viewer: &MaybeViewer,
         writes: bool,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> &DatabaseConnection {
-        let Some(replica) = &self.read_db else {
-            return &self.db;
+    ) -> &ReadPool {
+        let Some(replica) = &self.replica_reads else {
+            return &self.reads;
         };
         if writes {
-            return &self.db;
+            return &self.reads;
         }
         let Some(viewer) = &viewer.0 else {
             return replica;
@@ -107,7 +134,7 @@ impl AppState {
             .last_write_at
             .is_some_and(|at| now.signed_duration_since(at.to_utc()) < window);
         if staff || wrote_lately {
-            &self.db
+            &self.reads
         } else {
             replica
         }
@@ -206,6 +233,8 @@ impl Application {
             .div_ceil(u32::try_from(http_workers).unwrap_or(u32::MAX))
             .max(1);
         let state = AppState {
+            reads: ReadPool::unkept(db.clone()),
+            replica_reads: read_db.clone().map(ReadPool::unkept),
             db,
             read_db,
             worker_pools: Arc::default(),

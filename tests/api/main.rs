@@ -9,6 +9,7 @@ mod batching;
 mod care_team;
 mod chat;
 mod clients;
+mod connections;
 mod database_schema;
 mod export;
 mod graphql_http;

@@ -17,14 +17,14 @@ pub struct TrendKey {
 
 /// Loads trends for many users: one statement per distinct (instrument, window).
 pub struct TrendLoader {
-    db: sea_orm::DatabaseConnection,
+    db: crate::read_pool::ReadPool,
 }
 
 impl crate::batching::BatchLoader for TrendLoader {
     type Key = TrendKey;
     type Value = Vec<entity::health_assessments::Model>;
 
-    fn for_request(db: &sea_orm::DatabaseConnection, _now: chrono::DateTime<chrono::Utc>) -> Self {
+    fn for_request(db: &crate::read_pool::ReadPool, _now: chrono::DateTime<chrono::Utc>) -> Self {
         Self { db: db.clone() }
     }
 

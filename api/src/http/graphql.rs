@@ -460,7 +460,13 @@ pub(super) async fn viewer(
         .and_then(token::from_authorization);
     match token {
         Some(token) => Ok(MaybeViewer(
-            resolve_token(&state.db, token, state.services.clock.now(), records_write).await?,
+            resolve_token(
+                &state.reads,
+                token,
+                state.services.clock.now(),
+                records_write,
+            )
+            .await?,
         )),
         None => Ok(MaybeViewer(None)),
     }

@@ -28,9 +28,10 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .iter()
-        .map(|db| {
-            let pool = db.get_postgres_connection_pool();
-            (pool.size(), pool.num_idle())
+        .map(|reads| {
+            let pool = reads.connection().get_postgres_connection_pool();
+            let (read_size, read_idle) = reads.size_and_idle();
+            (pool.size() + read_size, pool.num_idle() + read_idle)
         })
         .fold((0, 0), |(size, idle), (s, i)| (size + s, idle + i));
     let jobs = state

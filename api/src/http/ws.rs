@@ -380,7 +380,7 @@ impl Connection {
             )
         });
         let data = RequestData {
-            db: &self.state.db,
+            db: &self.state.reads,
             primary: &self.state.db,
             now,
             viewer,

@@ -5,25 +5,26 @@ use std::{collections::HashMap, sync::Arc};
 
 use crate::{
     batching::BatchLoader,
+    read_pool::ReadPool,
     rows::{FromRow, read_all},
 };
 use chrono::{DateTime, Utc};
 use entity::{user_sessions, users};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, QueryFilter, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Statement,
 };
 
 /// Accounts by id: one `WHERE id IN (...)` per batch.
 pub struct UsersById {
-    db: DatabaseConnection,
+    db: ReadPool,
 }
 
 impl BatchLoader for UsersById {
     type Key = i32;
     type Value = users::Model;
 
-    fn for_request(db: &DatabaseConnection, _now: DateTime<Utc>) -> Self {
+    fn for_request(db: &ReadPool, _now: DateTime<Utc>) -> Self {
         Self { db: db.clone() }
     }
 
@@ -34,7 +35,7 @@ impl BatchLoader for UsersById {
 
 /// The accounts with these ids, in one statement.
 pub async fn users_by_id(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     ids: &[i32],
 ) -> Result<HashMap<i32, users::Model>, DbErr> {
     let statement = Statement::from_sql_and_values(
@@ -51,7 +52,7 @@ pub async fn users_by_id(
 
 /// When each account was last active on any device: one `GROUP BY` per batch.
 pub struct LastActiveByUserId {
-    db: DatabaseConnection,
+    db: ReadPool,
 }
 
 #[derive(FromQueryResult)]
@@ -64,7 +65,7 @@ impl BatchLoader for LastActiveByUserId {
     type Key = i32;
     type Value = DateTime<Utc>;
 
-    fn for_request(db: &DatabaseConnection, _now: DateTime<Utc>) -> Self {
+    fn for_request(db: &ReadPool, _now: DateTime<Utc>) -> Self {
         Self { db: db.clone() }
     }
 
