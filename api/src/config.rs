@@ -42,8 +42,9 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_DIRECT_URL", global = true)]
     pub database_direct_url: Option<String>,
 
-    /// Maximum number of pooled database connections for requests' writes, shared out among
-    /// the HTTP workers (each polls its own); their reads get as many again (`read_pool`).
+    /// Maximum number of pooled database connections for requests, shared out among the HTTP
+    /// workers (each polls its own) and split in each between plain reads (`read_pool`) and
+    /// the rest (`db::split_worker_pool`).
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 10, global = true)]
     pub db_pool_size: u32,
 

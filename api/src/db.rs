@@ -78,6 +78,13 @@ fn pool_options(url: &str, settings: &Settings, max_connections: u32) -> Connect
     options
 }
 
+/// A worker's share of `DB_POOL_SIZE` split into (the pool for writes and SeaORM's
+/// statements, the pool for plain reads): reads get the larger half, each at least one.
+pub fn split_worker_pool(share: u32) -> (u32, u32) {
+    let reads = share.div_ceil(2).max(1);
+    (share.saturating_sub(reads).max(1), reads)
+}
+
 /// A worker's reads (`read_pool`): `db` for SeaORM's statements, and a lazily opened pool
 /// of their own for plain reads, counted in `stats`.
 pub async fn worker_reads(
@@ -171,4 +178,20 @@ pub fn split_database_url(url: &str) -> Result<(String, String), DbErr> {
 /// Quotes an SQL identifier (database names cannot be bound as parameters).
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_workers_share_splits_with_reads_the_larger_half_and_never_an_empty_pool() {
+        for (share, split) in [
+            (1, (1, 1)),
+            (2, (1, 1)),
+            (3, (1, 2)),
+            (5, (2, 3)),
+            (10, (5, 5)),
+        ] {
+            assert_eq!(super::split_worker_pool(share), split, "share {share}");
+        }
+    }
 }

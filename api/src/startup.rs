@@ -59,11 +59,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// This state for one HTTP worker: pools of `pool_size` connections each (primary, and
-    /// replica if any) that the worker's own runtime opens and polls (`db::connect_lazy`),
-    /// and as many again for requests' reads (`read_pool`).
+    /// This state for one HTTP worker: `pool_size` connections to each database (primary,
+    /// and replica if any) that the worker's own runtime opens and polls
+    /// (`db::connect_lazy`), split between requests' reads (`read_pool`) and the rest.
     async fn for_worker(&self, pool_size: u32) -> Result<Self, sea_orm::DbErr> {
         let settings = &self.settings;
+        let (pool_size, reads_size) = db::split_worker_pool(pool_size);
         let db = db::counted(
             db::connect_lazy(&settings.database_url, settings, pool_size).await?,
             self.db_stats.clone(),
@@ -71,7 +72,7 @@ impl AppState {
         let reads = db::worker_reads(
             &settings.database_url,
             settings,
-            pool_size,
+            reads_size,
             db.clone(),
             self.db_stats.clone(),
         )
@@ -85,7 +86,7 @@ impl AppState {
                 let reads = db::worker_reads(
                     url,
                     settings,
-                    pool_size,
+                    reads_size,
                     replica.clone(),
                     self.read_db_stats.clone(),
                 )
