@@ -70,6 +70,8 @@ db_enum! {
         BloodPressure = "blood_pressure",
         /// WHO body mass index class.
         Bmi = "bmi",
+        /// AHA PREVENT 10- and 30-year cardiovascular, ASCVD and heart-failure risk.
+        Prevent = "prevent",
     }
 }
 

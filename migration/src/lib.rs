@@ -34,6 +34,7 @@ mod m20261127_000004_report_files;
 mod m20261127_000005_chat_replies;
 mod m20261127_000006_care_team_and_export;
 mod m20261127_000007_session_last_write;
+mod m20261203_000008_prevent_instrument;
 
 /// The text of this crate's sources (this file and every migration), compiled in. Tests name
 /// their template database after a hash of it, so the template is rebuilt exactly when what
@@ -47,6 +48,7 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261127_000005_chat_replies.rs"),
     include_str!("m20261127_000006_care_team_and_export.rs"),
     include_str!("m20261127_000007_session_last_write.rs"),
+    include_str!("m20261203_000008_prevent_instrument.rs"),
 ];
 
 pub struct Migrator;
@@ -62,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_chat_replies::Migration),
             Box::new(m20261127_000006_care_team_and_export::Migration),
             Box::new(m20261127_000007_session_last_write::Migration),
+            Box::new(m20261203_000008_prevent_instrument::Migration),
         ]
     }
 }

@@ -57,6 +57,7 @@ async fn instruments_describe_their_forms() {
         codes,
         [
             "CARDIOVASCULAR",
+            "PREVENT",
             "DIABETES",
             "DEPRESSION",
             "ANXIETY",
@@ -79,11 +80,34 @@ async fn instruments_describe_their_forms() {
         ),
         (Some("age"), Some("years"), Some(30.0), Some(74.0))
     );
-    let readings = &instruments[4]["fields"][0];
+    let prevent: Vec<&str> = instruments[1]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        prevent,
+        [
+            "sex",
+            "age",
+            "totalCholesterol",
+            "hdlCholesterol",
+            "systolicBp",
+            "onBpTreatment",
+            "onStatin",
+            "currentSmoker",
+            "diabetes",
+            "bmi",
+            "egfr"
+        ]
+    );
+    assert_eq!(instruments[1]["fields"][10]["min"], 15.0);
+    let readings = &instruments[5]["fields"][0];
     assert_eq!(readings["kind"], "LIST");
     assert_eq!(readings["fields"][0]["name"], "systolic");
     assert_eq!(
-        instruments[2]["fields"][0]["choices"]
+        instruments[3]["fields"][0]["choices"]
             .as_array()
             .unwrap()
             .len(),
@@ -292,6 +316,118 @@ async fn the_papers_worked_example_end_to_end() {
     assert_eq!(
         assessment["assessmentData"]["details"]["tenYearRiskPercent"],
         10.48
+    );
+}
+
+fn prevent_woman() -> Value {
+    json!({ "prevent": { "sex": "FEMALE", "age": 50, "totalCholesterol": 200, "hdlCholesterol": 45, "systolicBp": 160,
+        "onBpTreatment": true, "onStatin": false, "currentSmoker": false, "diabetes": true, "bmi": 35, "egfr": 90 } })
+}
+
+/// The PREVENT paper's worked example (its supplement's Table S12), end to end: the stored
+/// row, the deprecated JSON and the typed result agree.
+#[tokio::test]
+async fn the_prevent_worked_example_end_to_end() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "prevent@example.com").await;
+    let response = app
+        .graphql_as(
+            Some(&token),
+            "mutation($input: CreateHealthAssessmentInput!) { createHealthAssessment(input: $input) { assessment {
+                assessmentType riskScore riskLevel probability recommendations nextSteps assessmentData
+                result { band instrumentVersion ... on PreventResult { answers { age egfr bmi onStatin }
+                  details { tenYearTotalCvdPercent tenYearAscvdPercent tenYearHeartFailurePercent
+                            thirtyYearTotalCvdPercent thirtyYearAscvdPercent thirtyYearHeartFailurePercent } } } } } }",
+            json!({ "input": prevent_woman() }),
+        )
+        .await;
+    let assessment = &ok(&response)["createHealthAssessment"]["assessment"];
+    assert_eq!(assessment["assessmentType"], "PREVENT");
+    assert_eq!(
+        assessment["probability"], 0.146839,
+        "10-year total CVD as a fraction"
+    );
+    assert_eq!(assessment["riskScore"], 15);
+    assert_eq!(
+        assessment["riskLevel"], "MODERATE",
+        "ASCVD 9.2 %: intermediate"
+    );
+    let result = &assessment["result"];
+    assert_eq!(result["band"], "intermediate");
+    assert_eq!(result["instrumentVersion"], "prevent-base-2024/1");
+    assert_eq!(
+        result["answers"],
+        json!({ "age": 50.0, "egfr": 90.0, "bmi": 35.0, "onStatin": false })
+    );
+    let details = &result["details"];
+    assert_eq!(details["tenYearTotalCvdPercent"], 14.68);
+    assert_eq!(details["tenYearAscvdPercent"], 9.2);
+    assert_eq!(details["tenYearHeartFailurePercent"], 8.06);
+    let one_decimal = |v: &Value| (v.as_f64().unwrap() * 10.0).round() / 10.0;
+    assert_eq!(one_decimal(&details["thirtyYearTotalCvdPercent"]), 53.0);
+    assert_eq!(one_decimal(&details["thirtyYearAscvdPercent"]), 35.4);
+    assert_eq!(one_decimal(&details["thirtyYearHeartFailurePercent"]), 39.0);
+    assert_eq!(
+        normalized(&assessment["assessmentData"]["details"]),
+        normalized(details)
+    );
+    let advice = assessment["recommendations"].to_string();
+    assert!(advice.contains("heart failure"), "BMI 35: {advice}");
+    assert!(assessment["nextSteps"].to_string().contains("statin"));
+    assert_eq!(
+        app.scalar_text("SELECT assessment_type || ' ' || risk_level || ' ' || probability FROM health_assessments")
+            .await,
+        "prevent moderate 0.146839"
+    );
+
+    // From 60 the 30-year risks are outside the model: null, not extrapolated.
+    let mut older = prevent_woman();
+    older["prevent"]["age"] = json!(65);
+    let response = create(&app, &token, older).await;
+    let details =
+        &ok(&response)["createHealthAssessment"]["assessment"]["assessmentData"]["details"];
+    assert!(details["tenYearTotalCvdPercent"].as_f64().unwrap() > 14.68);
+    assert_eq!(details["thirtyYearTotalCvdPercent"], Value::Null);
+}
+
+#[tokio::test]
+async fn prevent_refuses_inputs_outside_the_papers_ranges_naming_the_field() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "prevent-bounds@example.com").await;
+    for (field, value) in [
+        ("age", json!(29)),
+        ("age", json!(80)),
+        ("totalCholesterol", json!(129)),
+        ("hdlCholesterol", json!(101)),
+        ("systolicBp", json!(181)),
+        ("bmi", json!(40)),
+        ("egfr", json!(14)),
+    ] {
+        let mut input = prevent_woman();
+        input["prevent"][field] = value.clone();
+        let response = create(&app, &token, input).await;
+        assert_eq!(
+            response.error_codes(),
+            ["BAD_USER_INPUT"],
+            "{field} {value}"
+        );
+        assert_eq!(
+            response.body["errors"][0]["extensions"]["field"],
+            format!("prevent.{field}")
+        );
+    }
+    let mut missing = prevent_woman();
+    missing["prevent"].as_object_mut().unwrap().remove("egfr");
+    let mut wrong_type = prevent_woman();
+    wrong_type["prevent"]["onStatin"] = json!("no");
+    for input in [missing, wrong_type] {
+        let response = create(&app, &token, input).await;
+        assert_eq!(response.error_codes(), ["BAD_USER_INPUT"]);
+    }
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM health_assessments")
+            .await,
+        0
     );
 }
 

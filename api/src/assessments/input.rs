@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::engine::{
     FieldError, Instrument, Outcome, blood_pressure::BloodPressureInput, bmi::BmiInput,
     findrisc::FindriscInput, framingham::FraminghamInput, gad7::Gad7Input, phq9::Phq9Input,
+    prevent::PreventInput,
 };
 use crate::enums::AssessmentType;
 
@@ -15,6 +16,8 @@ use crate::enums::AssessmentType;
 pub enum CreateHealthAssessmentInput {
     /// Framingham general cardiovascular 10-year risk.
     Cardiovascular(FraminghamInput),
+    /// AHA PREVENT (2024) 10- and 30-year cardiovascular, ASCVD and heart-failure risk.
+    Prevent(PreventInput),
     /// FINDRISC type 2 diabetes risk.
     Diabetes(FindriscInput),
     /// PHQ-9 depression questionnaire.
@@ -39,6 +42,7 @@ impl CreateHealthAssessmentInput {
     pub fn evaluate(&self) -> Result<Evaluated, FieldError> {
         match self {
             Self::Cardiovascular(input) => evaluate(input),
+            Self::Prevent(input) => evaluate(input),
             Self::Diabetes(input) => evaluate(input),
             Self::Depression(input) => evaluate(input),
             Self::Anxiety(input) => evaluate(input),

@@ -15,6 +15,7 @@ use super::engine::{
     framingham::{FraminghamDetails, FraminghamInput},
     gad7::{Gad7Details, Gad7Input},
     phq9::{Phq9Details, Phq9Input},
+    prevent::{PreventDetails, PreventInput},
 };
 use crate::{enums::AssessmentType, error::AppError, scalars};
 
@@ -24,6 +25,7 @@ use crate::{enums::AssessmentType, error::AppError, scalars};
     name = "CardiovascularResult",
     params(FraminghamInput, FraminghamDetails)
 ))]
+#[graphql(concrete(name = "PreventResult", params(PreventInput, PreventDetails)))]
 #[graphql(concrete(name = "DiabetesResult", params(FindriscInput, FindriscDetails)))]
 #[graphql(concrete(name = "DepressionResult", params(Phq9Input, Phq9Details)))]
 #[graphql(concrete(name = "AnxietyResult", params(Gad7Input, Gad7Details)))]
@@ -46,7 +48,7 @@ pub struct InstrumentResult<A: OutputType, D: OutputType> {
     pub details: D,
 }
 
-/// What an instrument found, typed per instrument: `CardiovascularResult`, `DiabetesResult`,
+/// What an instrument found, typed per instrument: `CardiovascularResult`, `PreventResult`, `DiabetesResult`,
 /// `DepressionResult`, `AnxietyResult`, `BloodPressureResult` or `BmiResult`, matching the
 /// assessment's `assessmentType`.
 #[derive(Interface, Debug, Clone)]
@@ -66,6 +68,7 @@ pub struct InstrumentResult<A: OutputType, D: OutputType> {
 )]
 pub enum AssessmentResult {
     Cardiovascular(InstrumentResult<FraminghamInput, FraminghamDetails>),
+    Prevent(InstrumentResult<PreventInput, PreventDetails>),
     Diabetes(InstrumentResult<FindriscInput, FindriscDetails>),
     Depression(InstrumentResult<Phq9Input, Phq9Details>),
     Anxiety(InstrumentResult<Gad7Input, Gad7Details>),
@@ -78,6 +81,7 @@ impl AssessmentResult {
     pub fn read(assessment_type: AssessmentType, data: &Value) -> Result<Self, AppError> {
         Ok(match assessment_type {
             AssessmentType::Cardiovascular => Self::Cardiovascular(parse(data)?),
+            AssessmentType::Prevent => Self::Prevent(parse(data)?),
             AssessmentType::Diabetes => Self::Diabetes(parse(data)?),
             AssessmentType::Depression => Self::Depression(parse(data)?),
             AssessmentType::Anxiety => Self::Anxiety(parse(data)?),
@@ -147,6 +151,33 @@ mod tests {
                 current_smoker: false,
                 diabetes: true,
             }),
+            Input::Prevent(PreventInput {
+                sex: Sex::Female,
+                age: 50.0,
+                total_cholesterol: 200.0,
+                hdl_cholesterol: 45.0,
+                systolic_bp: 160.0,
+                on_bp_treatment: true,
+                on_statin: false,
+                current_smoker: false,
+                diabetes: true,
+                bmi: 35.0,
+                egfr: 90.0,
+            }),
+            // A 30-year risk only for ages 30-59: the absent ones read back as null too.
+            Input::Prevent(PreventInput {
+                sex: Sex::Male,
+                age: 70.0,
+                total_cholesterol: 210.0,
+                hdl_cholesterol: 40.0,
+                systolic_bp: 138.0,
+                on_bp_treatment: false,
+                on_statin: true,
+                current_smoker: true,
+                diabetes: false,
+                bmi: 27.0,
+                egfr: 52.0,
+            }),
             Input::Diabetes(FindriscInput {
                 sex: Sex::Male,
                 age: 52.0,
@@ -202,6 +233,7 @@ mod tests {
         }
         match result {
             AssessmentResult::Cardiovascular(r) => form(r),
+            AssessmentResult::Prevent(r) => form(r),
             AssessmentResult::Diabetes(r) => form(r),
             AssessmentResult::Depression(r) => form(r),
             AssessmentResult::Anxiety(r) => form(r),

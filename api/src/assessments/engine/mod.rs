@@ -12,6 +12,7 @@ pub mod findrisc;
 pub mod framingham;
 pub mod gad7;
 pub mod phq9;
+pub mod prevent;
 
 use serde_json::Value;
 
@@ -211,6 +212,7 @@ impl FieldSpec {
 pub fn registry() -> Vec<InstrumentInfo> {
     vec![
         framingham::info(),
+        prevent::info(),
         findrisc::info(),
         phq9::info(),
         gad7::info(),

@@ -1,0 +1,925 @@
+//! AHA PREVENT equations, base model: 10-year (and, for ages 30-59, 30-year) risks of total
+//! cardiovascular disease, atherosclerotic cardiovascular disease (ASCVD) and heart failure.
+//!
+//! Source: Khan SS, Matsushita K, Sang Y, et al. Development and Validation of the American
+//! Heart Association's PREVENT Equations. Circulation. 2024;149:430-449,
+//! doi:10.1161/CIRCULATIONAHA.123.067626; the base model's sex- and outcome-specific logistic
+//! models of its supplemental material, as transcribed in shared/clinical/INSTRUMENTS.md
+//! section 8 (every number below is that table's, term by term). Checked against the
+//! supplement's worked example (Table S12): a 50-year-old woman, total cholesterol 200 mg/dL,
+//! HDL 45, SBP 160 treated, diabetes, non-smoker, eGFR 90, BMI 35 -> 10-year total CVD 14.7 %,
+//! ASCVD 9.2 %, heart failure 8.1 %; 30-year 53.0 %, 35.4 %, 39.0 %.
+//!
+//! `riskLevel` comes from the 10-year ASCVD risk with the categories of the 2018 ACC/AHA
+//! cholesterol guideline (Grundy SM et al., Circulation 2019;139:e1082-e1143): low < 5 %,
+//! borderline 5 to < 7.5 %, intermediate 7.5 to < 20 %, high >= 20 %.
+
+use super::{
+    FieldError, FieldSpec, Guidance, InstrumentInfo, Outcome, framingham::Sex, in_range, round6,
+};
+use crate::enums::{AssessmentType, RiskLevel};
+
+pub const VERSION: &str = "prevent-base-2024/1";
+
+/// Answers for the PREVENT base model.
+#[derive(
+    async_graphql::InputObject,
+    async_graphql::SimpleObject,
+    serde::Serialize,
+    serde::Deserialize,
+    Debug,
+    Clone,
+)]
+#[serde(rename_all = "camelCase")]
+#[graphql(name = "PreventAnswers", input_name = "PreventInput")]
+pub struct PreventInput {
+    /// Sex at birth (the equations are sex-specific).
+    pub sex: Sex,
+    /// Years, 30 to 79 (30-year risks for 30 to 59).
+    pub age: f64,
+    /// Total cholesterol, mg/dL (130 to 320).
+    pub total_cholesterol: f64,
+    /// HDL cholesterol, mg/dL (20 to 100).
+    pub hdl_cholesterol: f64,
+    /// Systolic blood pressure, mmHg (90 to 180).
+    pub systolic_bp: f64,
+    /// Currently taking blood pressure medication.
+    pub on_bp_treatment: bool,
+    /// Currently taking a statin (or another cholesterol-lowering medicine).
+    pub on_statin: bool,
+    /// Smokes now.
+    pub current_smoker: bool,
+    /// Has diabetes.
+    pub diabetes: bool,
+    /// Body mass index, kg/m2 (18.5 to 39.9); it enters the heart-failure models only.
+    pub bmi: f64,
+    /// Estimated glomerular filtration rate, mL/min/1.73 m2 (15 to 140), from a recent blood
+    /// test.
+    pub egfr: f64,
+}
+
+/// The paper's valid ranges (INSTRUMENTS.md section 8).
+const AGE: (f64, f64) = (30.0, 79.0);
+/// 30-year risks are given for these ages only.
+const THIRTY_YEAR_AGE: (f64, f64) = (30.0, 59.0);
+const TOTAL_CHOLESTEROL: (f64, f64) = (130.0, 320.0);
+const HDL: (f64, f64) = (20.0, 100.0);
+const SBP: (f64, f64) = (90.0, 180.0);
+const BMI: (f64, f64) = (18.5, 39.9);
+const EGFR: (f64, f64) = (15.0, 140.0);
+
+/// mg/dL of cholesterol to mmol/L, as the paper converts.
+const MMOL_PER_MG_DL: f64 = 0.02586;
+
+super::instrument!(PreventInput, AssessmentType::Prevent, "prevent");
+
+/// What the PREVENT equations computed, in percent with two decimals.
+#[derive(
+    async_graphql::SimpleObject, serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct PreventDetails {
+    /// 10-year risk of any cardiovascular disease (ASCVD or heart failure).
+    pub ten_year_total_cvd_percent: f64,
+    /// 10-year risk of atherosclerotic cardiovascular disease (heart attack, stroke).
+    pub ten_year_ascvd_percent: f64,
+    /// 10-year risk of heart failure.
+    pub ten_year_heart_failure_percent: f64,
+    /// 30-year risk of any cardiovascular disease; null from age 60 (outside the model).
+    pub thirty_year_total_cvd_percent: Option<f64>,
+    /// 30-year risk of atherosclerotic cardiovascular disease; null from age 60.
+    pub thirty_year_ascvd_percent: Option<f64>,
+    /// 30-year risk of heart failure; null from age 60.
+    pub thirty_year_heart_failure_percent: Option<f64>,
+}
+
+/// The predictors as the paper transforms them.
+struct Terms {
+    /// (age - 55) / 10
+    age: f64,
+    /// (total - HDL) in mmol/L - 3.5
+    non_hdl: f64,
+    /// (HDL in mmol/L - 1.3) / 0.3
+    hdl: f64,
+    /// (min(SBP, 110) - 110) / 20
+    sbp_low: f64,
+    /// (max(SBP, 110) - 130) / 20
+    sbp_high: f64,
+    diabetes: f64,
+    smoker: f64,
+    /// (min(BMI, 30) - 25) / 5
+    bmi_low: f64,
+    /// (max(BMI, 30) - 30) / 5
+    bmi_high: f64,
+    /// (min(eGFR, 60) - 60) / -15
+    egfr_low: f64,
+    /// (max(eGFR, 60) - 90) / -15
+    egfr_high: f64,
+    bp_treatment: f64,
+    statin: f64,
+}
+
+fn flag(value: bool) -> f64 {
+    if value { 1.0 } else { 0.0 }
+}
+
+impl Terms {
+    fn new(input: &PreventInput) -> Self {
+        Self {
+            age: (input.age - 55.0) / 10.0,
+            non_hdl: (input.total_cholesterol - input.hdl_cholesterol) * MMOL_PER_MG_DL - 3.5,
+            hdl: (input.hdl_cholesterol * MMOL_PER_MG_DL - 1.3) / 0.3,
+            sbp_low: (input.systolic_bp.min(110.0) - 110.0) / 20.0,
+            sbp_high: (input.systolic_bp.max(110.0) - 130.0) / 20.0,
+            diabetes: flag(input.diabetes),
+            smoker: flag(input.current_smoker),
+            bmi_low: (input.bmi.min(30.0) - 25.0) / 5.0,
+            bmi_high: (input.bmi.max(30.0) - 30.0) / 5.0,
+            egfr_low: (input.egfr.min(60.0) - 60.0) / -15.0,
+            egfr_high: (input.egfr.max(60.0) - 90.0) / -15.0,
+            bp_treatment: flag(input.on_bp_treatment),
+            statin: flag(input.on_statin),
+        }
+    }
+}
+
+/// One logistic model: a coefficient per term, zero for terms the model does not have (the
+/// heart-failure models have no cholesterol or statin terms, the 10-year models no age^2).
+struct Model {
+    age: f64,
+    age_squared: f64,
+    non_hdl: f64,
+    hdl: f64,
+    sbp_low: f64,
+    sbp_high: f64,
+    diabetes: f64,
+    smoker: f64,
+    bmi_low: f64,
+    bmi_high: f64,
+    egfr_low: f64,
+    egfr_high: f64,
+    bp_treatment: f64,
+    statin: f64,
+    sbp_high_x_bp_treatment: f64,
+    non_hdl_x_statin: f64,
+    age_x_non_hdl: f64,
+    age_x_hdl: f64,
+    age_x_sbp_high: f64,
+    age_x_diabetes: f64,
+    age_x_smoker: f64,
+    age_x_bmi_high: f64,
+    age_x_egfr_low: f64,
+    constant: f64,
+}
+
+const NONE: Model = Model {
+    age: 0.0,
+    age_squared: 0.0,
+    non_hdl: 0.0,
+    hdl: 0.0,
+    sbp_low: 0.0,
+    sbp_high: 0.0,
+    diabetes: 0.0,
+    smoker: 0.0,
+    bmi_low: 0.0,
+    bmi_high: 0.0,
+    egfr_low: 0.0,
+    egfr_high: 0.0,
+    bp_treatment: 0.0,
+    statin: 0.0,
+    sbp_high_x_bp_treatment: 0.0,
+    non_hdl_x_statin: 0.0,
+    age_x_non_hdl: 0.0,
+    age_x_hdl: 0.0,
+    age_x_sbp_high: 0.0,
+    age_x_diabetes: 0.0,
+    age_x_smoker: 0.0,
+    age_x_bmi_high: 0.0,
+    age_x_egfr_low: 0.0,
+    constant: 0.0,
+};
+
+impl Model {
+    /// The risk as a fraction: the logistic function of the model's log-odds.
+    fn risk(&self, t: &Terms) -> f64 {
+        let x = self.age * t.age
+            + self.age_squared * t.age * t.age
+            + self.non_hdl * t.non_hdl
+            + self.hdl * t.hdl
+            + self.sbp_low * t.sbp_low
+            + self.sbp_high * t.sbp_high
+            + self.diabetes * t.diabetes
+            + self.smoker * t.smoker
+            + self.bmi_low * t.bmi_low
+            + self.bmi_high * t.bmi_high
+            + self.egfr_low * t.egfr_low
+            + self.egfr_high * t.egfr_high
+            + self.bp_treatment * t.bp_treatment
+            + self.statin * t.statin
+            + self.sbp_high_x_bp_treatment * t.sbp_high * t.bp_treatment
+            + self.non_hdl_x_statin * t.non_hdl * t.statin
+            + self.age_x_non_hdl * t.age * t.non_hdl
+            + self.age_x_hdl * t.age * t.hdl
+            + self.age_x_sbp_high * t.age * t.sbp_high
+            + self.age_x_diabetes * t.age * t.diabetes
+            + self.age_x_smoker * t.age * t.smoker
+            + self.age_x_bmi_high * t.age * t.bmi_high
+            + self.age_x_egfr_low * t.age * t.egfr_low
+            + self.constant;
+        1.0 / (1.0 + (-x).exp())
+    }
+}
+
+/// A sex's three models for one horizon.
+struct Horizon {
+    total_cvd: Model,
+    ascvd: Model,
+    heart_failure: Model,
+}
+
+// INSTRUMENTS.md section 8, "10-year total CVD and ASCVD" and "10-year heart failure".
+const TEN_YEAR_WOMEN: Horizon = Horizon {
+    total_cvd: Model {
+        age: 0.7939329,
+        non_hdl: 0.0305239,
+        hdl: -0.1606857,
+        sbp_low: -0.2394003,
+        sbp_high: 0.3600781,
+        diabetes: 0.8667604,
+        smoker: 0.5360739,
+        egfr_low: 0.6045917,
+        egfr_high: 0.0433769,
+        bp_treatment: 0.3151672,
+        statin: -0.1477655,
+        sbp_high_x_bp_treatment: -0.0663612,
+        non_hdl_x_statin: 0.1197879,
+        age_x_non_hdl: -0.0819715,
+        age_x_hdl: 0.0306769,
+        age_x_sbp_high: -0.0946348,
+        age_x_diabetes: -0.27057,
+        age_x_smoker: -0.078715,
+        age_x_egfr_low: -0.1637806,
+        constant: -3.307728,
+        ..NONE
+    },
+    ascvd: Model {
+        age: 0.719883,
+        non_hdl: 0.1176967,
+        hdl: -0.151185,
+        sbp_low: -0.0835358,
+        sbp_high: 0.3592852,
+        diabetes: 0.8348585,
+        smoker: 0.4831078,
+        egfr_low: 0.4864619,
+        egfr_high: 0.0397779,
+        bp_treatment: 0.2265309,
+        statin: -0.0592374,
+        sbp_high_x_bp_treatment: -0.0395762,
+        non_hdl_x_statin: 0.0844423,
+        age_x_non_hdl: -0.0567839,
+        age_x_hdl: 0.0325692,
+        age_x_sbp_high: -0.1035985,
+        age_x_diabetes: -0.2417542,
+        age_x_smoker: -0.0791142,
+        age_x_egfr_low: -0.1671492,
+        constant: -3.819975,
+        ..NONE
+    },
+    heart_failure: Model {
+        age: 0.8998235,
+        sbp_low: -0.4559771,
+        sbp_high: 0.3576505,
+        diabetes: 1.038346,
+        smoker: 0.583916,
+        bmi_low: -0.0072294,
+        bmi_high: 0.2997706,
+        egfr_low: 0.7451638,
+        egfr_high: 0.0557087,
+        bp_treatment: 0.3534442,
+        sbp_high_x_bp_treatment: -0.0981511,
+        age_x_sbp_high: -0.0946663,
+        age_x_diabetes: -0.3581041,
+        age_x_smoker: -0.1159453,
+        age_x_bmi_high: -0.003878,
+        age_x_egfr_low: -0.1884289,
+        constant: -4.310409,
+        ..NONE
+    },
+};
+
+const TEN_YEAR_MEN: Horizon = Horizon {
+    total_cvd: Model {
+        age: 0.7688528,
+        non_hdl: 0.0736174,
+        hdl: -0.0954431,
+        sbp_low: -0.4347345,
+        sbp_high: 0.3362658,
+        diabetes: 0.7692857,
+        smoker: 0.4386871,
+        egfr_low: 0.5378979,
+        egfr_high: 0.0164827,
+        bp_treatment: 0.288879,
+        statin: -0.1337349,
+        sbp_high_x_bp_treatment: -0.0475924,
+        non_hdl_x_statin: 0.150273,
+        age_x_non_hdl: -0.0517874,
+        age_x_hdl: 0.0191169,
+        age_x_sbp_high: -0.1049477,
+        age_x_diabetes: -0.2251948,
+        age_x_smoker: -0.0895067,
+        age_x_egfr_low: -0.1543702,
+        constant: -3.031168,
+        ..NONE
+    },
+    ascvd: Model {
+        age: 0.7099847,
+        non_hdl: 0.1658663,
+        hdl: -0.1144285,
+        sbp_low: -0.2837212,
+        sbp_high: 0.3239977,
+        diabetes: 0.7189597,
+        smoker: 0.3956973,
+        egfr_low: 0.3690075,
+        egfr_high: 0.0203619,
+        bp_treatment: 0.2036522,
+        statin: -0.0865581,
+        sbp_high_x_bp_treatment: -0.0322916,
+        non_hdl_x_statin: 0.114563,
+        age_x_non_hdl: -0.0300005,
+        age_x_hdl: 0.0232747,
+        age_x_sbp_high: -0.0927024,
+        age_x_diabetes: -0.2018525,
+        age_x_smoker: -0.0970527,
+        age_x_egfr_low: -0.1217081,
+        constant: -3.500655,
+        ..NONE
+    },
+    heart_failure: Model {
+        age: 0.8972642,
+        sbp_low: -0.6811466,
+        sbp_high: 0.3634461,
+        diabetes: 0.923776,
+        smoker: 0.5023736,
+        bmi_low: -0.0485841,
+        bmi_high: 0.3726929,
+        egfr_low: 0.6926917,
+        egfr_high: 0.0251827,
+        bp_treatment: 0.2980922,
+        sbp_high_x_bp_treatment: -0.0497731,
+        age_x_sbp_high: -0.1289201,
+        age_x_diabetes: -0.3040924,
+        age_x_smoker: -0.1401688,
+        age_x_bmi_high: 0.0068126,
+        age_x_egfr_low: -0.1797778,
+        constant: -3.946391,
+        ..NONE
+    },
+};
+
+// INSTRUMENTS.md section 8, "30-year total CVD and ASCVD" and "30-year heart failure".
+const THIRTY_YEAR_WOMEN: Horizon = Horizon {
+    total_cvd: Model {
+        age: 0.5503079,
+        age_squared: -0.0928369,
+        non_hdl: 0.0409794,
+        hdl: -0.1663306,
+        sbp_low: -0.1628654,
+        sbp_high: 0.3299505,
+        diabetes: 0.6793894,
+        smoker: 0.3196112,
+        egfr_low: 0.1857101,
+        egfr_high: 0.0553528,
+        bp_treatment: 0.2894,
+        statin: -0.075688,
+        sbp_high_x_bp_treatment: -0.056367,
+        non_hdl_x_statin: 0.1071019,
+        age_x_non_hdl: -0.0751438,
+        age_x_hdl: 0.0301786,
+        age_x_sbp_high: -0.0998776,
+        age_x_diabetes: -0.3206166,
+        age_x_smoker: -0.1607862,
+        age_x_egfr_low: -0.1450788,
+        constant: -1.318827,
+        ..NONE
+    },
+    ascvd: Model {
+        age: 0.4669202,
+        age_squared: -0.0893118,
+        non_hdl: 0.1256901,
+        hdl: -0.1542255,
+        sbp_low: -0.0018093,
+        sbp_high: 0.322949,
+        diabetes: 0.6296707,
+        smoker: 0.268292,
+        egfr_low: 0.100106,
+        egfr_high: 0.0499663,
+        bp_treatment: 0.1875292,
+        statin: 0.0152476,
+        sbp_high_x_bp_treatment: -0.0276123,
+        non_hdl_x_statin: 0.0736147,
+        age_x_non_hdl: -0.0521962,
+        age_x_hdl: 0.0316918,
+        age_x_sbp_high: -0.1046101,
+        age_x_diabetes: -0.2727793,
+        age_x_smoker: -0.1530907,
+        age_x_egfr_low: -0.1299149,
+        constant: -1.974074,
+        ..NONE
+    },
+    heart_failure: Model {
+        age: 0.6254374,
+        age_squared: -0.0983038,
+        sbp_low: -0.3919241,
+        sbp_high: 0.3142295,
+        diabetes: 0.8330787,
+        smoker: 0.3438651,
+        bmi_low: 0.0594874,
+        bmi_high: 0.2525536,
+        egfr_low: 0.2981642,
+        egfr_high: 0.0667159,
+        bp_treatment: 0.333921,
+        sbp_high_x_bp_treatment: -0.0893177,
+        age_x_sbp_high: -0.0974299,
+        age_x_diabetes: -0.404855,
+        age_x_smoker: -0.1982991,
+        age_x_bmi_high: -0.0035619,
+        age_x_egfr_low: -0.1564215,
+        constant: -2.205379,
+        ..NONE
+    },
+};
+
+const THIRTY_YEAR_MEN: Horizon = Horizon {
+    total_cvd: Model {
+        age: 0.4627309,
+        age_squared: -0.0984281,
+        non_hdl: 0.0836088,
+        hdl: -0.1029824,
+        sbp_low: -0.2140352,
+        sbp_high: 0.2904325,
+        diabetes: 0.5331276,
+        smoker: 0.2141914,
+        egfr_low: 0.1155556,
+        egfr_high: 0.0603775,
+        bp_treatment: 0.232714,
+        statin: -0.0272112,
+        sbp_high_x_bp_treatment: -0.0384488,
+        non_hdl_x_statin: 0.134192,
+        age_x_non_hdl: -0.0511759,
+        age_x_hdl: 0.0165865,
+        age_x_sbp_high: -0.1101437,
+        age_x_diabetes: -0.2585943,
+        age_x_smoker: -0.1566406,
+        age_x_egfr_low: -0.1166776,
+        constant: -1.148204,
+        ..NONE
+    },
+    ascvd: Model {
+        age: 0.3994099,
+        age_squared: -0.0937484,
+        non_hdl: 0.1744643,
+        hdl: -0.120203,
+        sbp_low: -0.0665117,
+        sbp_high: 0.2753037,
+        diabetes: 0.4790257,
+        smoker: 0.1782635,
+        egfr_low: -0.0218789,
+        egfr_high: 0.0602553,
+        bp_treatment: 0.1421182,
+        statin: 0.0135996,
+        sbp_high_x_bp_treatment: -0.0218265,
+        non_hdl_x_statin: 0.1013148,
+        age_x_non_hdl: -0.0312619,
+        age_x_hdl: 0.020673,
+        age_x_sbp_high: -0.0920935,
+        age_x_diabetes: -0.2159947,
+        age_x_smoker: -0.1548811,
+        age_x_egfr_low: -0.0712547,
+        constant: -1.736444,
+        ..NONE
+    },
+    heart_failure: Model {
+        age: 0.5681541,
+        age_squared: -0.1048388,
+        sbp_low: -0.4761564,
+        sbp_high: 0.30324,
+        diabetes: 0.6840338,
+        smoker: 0.2656273,
+        bmi_low: 0.0833107,
+        bmi_high: 0.26999,
+        egfr_low: 0.2541805,
+        egfr_high: 0.0638923,
+        bp_treatment: 0.2583631,
+        sbp_high_x_bp_treatment: -0.0391938,
+        age_x_sbp_high: -0.1269124,
+        age_x_diabetes: -0.3273572,
+        age_x_smoker: -0.2043019,
+        age_x_bmi_high: -0.0182831,
+        age_x_egfr_low: -0.1342618,
+        constant: -1.95751,
+        ..NONE
+    },
+};
+
+pub fn info() -> InstrumentInfo {
+    InstrumentInfo {
+        code: AssessmentType::Prevent,
+        title: "Heart, kidneys and metabolism: PREVENT cardiovascular risk",
+        description: "Estimates the chance of cardiovascular disease (heart attack, stroke or heart failure) in the next 10 years, and for ages 30-59 the next 30 years, for adults aged 30-79 without known heart disease. Uses kidney function (eGFR) and BMI as well as blood pressure, cholesterol, diabetes and smoking.",
+        source: "Khan SS, Matsushita K, Sang Y, et al. Development and Validation of the American Heart Association's PREVENT Equations. Circulation 2024;149:430-449. doi:10.1161/CIRCULATIONAHA.123.067626",
+        version: VERSION,
+        fields: vec![
+            FieldSpec::choice("sex", "Sex", &["FEMALE", "MALE"]),
+            FieldSpec::number("age", "Age", "years", AGE.0, AGE.1),
+            FieldSpec::number(
+                "totalCholesterol",
+                "Total cholesterol",
+                "mg/dL",
+                TOTAL_CHOLESTEROL.0,
+                TOTAL_CHOLESTEROL.1,
+            ),
+            FieldSpec::number("hdlCholesterol", "HDL cholesterol", "mg/dL", HDL.0, HDL.1),
+            FieldSpec::number(
+                "systolicBp",
+                "Systolic blood pressure",
+                "mmHg",
+                SBP.0,
+                SBP.1,
+            ),
+            FieldSpec::boolean("onBpTreatment", "Taking blood pressure medication"),
+            FieldSpec::boolean("onStatin", "Taking a statin"),
+            FieldSpec::boolean("currentSmoker", "Currently smoking"),
+            FieldSpec::boolean("diabetes", "Diabetes"),
+            FieldSpec::number("bmi", "Body mass index", "kg/m2", BMI.0, BMI.1),
+            FieldSpec::number(
+                "egfr",
+                "Kidney function (eGFR)",
+                "mL/min/1.73 m2",
+                EGFR.0,
+                EGFR.1,
+            ),
+        ],
+    }
+}
+
+/// Every input within the paper's ranges, else an error naming the first field outside.
+fn check(input: &PreventInput) -> Result<(), FieldError> {
+    in_range("age", input.age, AGE.0, AGE.1, "years")?;
+    in_range(
+        "totalCholesterol",
+        input.total_cholesterol,
+        TOTAL_CHOLESTEROL.0,
+        TOTAL_CHOLESTEROL.1,
+        "mg/dL",
+    )?;
+    in_range(
+        "hdlCholesterol",
+        input.hdl_cholesterol,
+        HDL.0,
+        HDL.1,
+        "mg/dL",
+    )?;
+    in_range("systolicBp", input.systolic_bp, SBP.0, SBP.1, "mmHg")?;
+    in_range("bmi", input.bmi, BMI.0, BMI.1, "kg/m2")?;
+    in_range("egfr", input.egfr, EGFR.0, EGFR.1, "mL/min/1.73 m2")?;
+    Ok(())
+}
+
+/// The risks as fractions: 10-year (total CVD, ASCVD, heart failure) and, for ages 30-59,
+/// 30-year.
+pub fn risks(input: &PreventInput) -> Result<([f64; 3], Option<[f64; 3]>), FieldError> {
+    check(input)?;
+    let terms = Terms::new(input);
+    let (ten, thirty) = match input.sex {
+        Sex::Female => (&TEN_YEAR_WOMEN, &THIRTY_YEAR_WOMEN),
+        Sex::Male => (&TEN_YEAR_MEN, &THIRTY_YEAR_MEN),
+    };
+    let of = |h: &Horizon| {
+        [
+            h.total_cvd.risk(&terms),
+            h.ascvd.risk(&terms),
+            h.heart_failure.risk(&terms),
+        ]
+    };
+    let thirty_year = (THIRTY_YEAR_AGE.0..=THIRTY_YEAR_AGE.1)
+        .contains(&input.age)
+        .then(|| of(thirty));
+    Ok((of(ten), thirty_year))
+}
+
+const LOW: Guidance = Guidance {
+    recommendations: &[
+        "Your estimated 10-year risk of a heart attack or stroke is low. Keep up what protects your heart and kidneys: regular activity, not smoking, and a diet rich in vegetables, fruit and whole grains.",
+    ],
+    warning_signs: &[],
+    next_steps: &[
+        "Check your blood pressure, cholesterol and kidney function again in a few years, or sooner if your clinician suggests it.",
+    ],
+};
+
+const BORDERLINE: Guidance = Guidance {
+    recommendations: &[
+        "Your estimated 10-year risk of a heart attack or stroke is borderline. Lifestyle changes (activity, diet, not smoking, a healthy weight) lower it.",
+        "Aim for at least 150 minutes of moderate activity a week and limit salt and saturated fat.",
+    ],
+    warning_signs: &[],
+    next_steps: &[
+        "Talk with your clinician about this result; together you can decide whether other factors make a statin worth considering.",
+    ],
+};
+
+const INTERMEDIATE: Guidance = Guidance {
+    recommendations: &[
+        "Your estimated 10-year risk of a heart attack or stroke is intermediate. Lowering blood pressure and cholesterol and stopping smoking can reduce it substantially.",
+        "Aim for at least 150 minutes of moderate activity a week and limit salt and saturated fat.",
+    ],
+    warning_signs: &[],
+    next_steps: &[
+        "Talk with your clinician about this result, including whether a statin would be right for you.",
+    ],
+};
+
+const HIGH: Guidance = Guidance {
+    recommendations: &[
+        "Your estimated 10-year risk of a heart attack or stroke is high. Lowering blood pressure and cholesterol and stopping smoking can reduce it substantially.",
+        "Take any prescribed medicines as directed and do not stop them without advice.",
+    ],
+    warning_signs: &[
+        "Chest pain or pressure, sudden shortness of breath, weakness on one side, or trouble speaking need emergency care: call your local emergency number.",
+    ],
+    next_steps: &[
+        "Book an appointment with your clinician soon to discuss this result, a statin and a plan to lower your risk.",
+    ],
+};
+
+/// Kidney function below this (mL/min/1.73 m2) adds to the risk in the models: the split of
+/// the eGFR terms, and the threshold of chronic kidney disease (KDIGO stage 3).
+const KIDNEY_ADVICE_BELOW: f64 = 60.0;
+/// BMI from this (kg/m2) raises the heart-failure risk: the split of the BMI terms (WHO
+/// obesity).
+const WEIGHT_ADVICE_FROM: f64 = 30.0;
+
+pub fn evaluate(input: &PreventInput) -> Result<Outcome, FieldError> {
+    let ([total_cvd, ascvd, heart_failure], thirty_year) = risks(input)?;
+    let ascvd_percent = ascvd * 100.0;
+    // The 2018 ACC/AHA categories of 10-year ASCVD risk, mapped to the common scale.
+    let (level, band, guidance) = if ascvd_percent < 5.0 {
+        (RiskLevel::Low, "low", &LOW)
+    } else if ascvd_percent < 7.5 {
+        (RiskLevel::SlightlyElevated, "borderline", &BORDERLINE)
+    } else if ascvd_percent < 20.0 {
+        (RiskLevel::Moderate, "intermediate", &INTERMEDIATE)
+    } else {
+        (RiskLevel::High, "high", &HIGH)
+    };
+    let percent = |risk: f64| (risk * 10_000.0).round() / 100.0;
+    let details = PreventDetails {
+        ten_year_total_cvd_percent: percent(total_cvd),
+        ten_year_ascvd_percent: percent(ascvd),
+        ten_year_heart_failure_percent: percent(heart_failure),
+        thirty_year_total_cvd_percent: thirty_year.map(|r| percent(r[0])),
+        thirty_year_ascvd_percent: thirty_year.map(|r| percent(r[1])),
+        thirty_year_heart_failure_percent: thirty_year.map(|r| percent(r[2])),
+    };
+    #[allow(clippy::cast_possible_truncation)]
+    let score = (total_cvd * 100.0).round() as i32;
+    let mut outcome = guidance.outcome(score, level, Some(round6(total_cvd)), band, details);
+    // What drives the risk beyond the common factors, where the model says it does.
+    if input.egfr < KIDNEY_ADVICE_BELOW {
+        outcome.recommendations.push(
+            "Your kidney function (eGFR below 60) adds to your heart risk. Ask your clinician how to protect your kidneys: blood pressure and blood sugar control, and which medicines suit your kidneys.".into(),
+        );
+    }
+    if input.bmi >= WEIGHT_ADVICE_FROM {
+        outcome.recommendations.push(
+            "Your weight (BMI 30 or more) raises your risk of heart failure. Even a 5 to 10 % weight loss helps; your clinician can suggest a plan that suits you.".into(),
+        );
+    }
+    if input.current_smoker {
+        outcome.recommendations.push(
+            "Stopping smoking is the single biggest step you can take; ask your clinician or a quit line for support.".into(),
+        );
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The supplement's worked example (Table S12): woman, 50, TC 200, HDL 45, SBP 160
+    /// treated, diabetes, non-smoker, no statin, eGFR 90, BMI 35.
+    fn example(sex: Sex) -> PreventInput {
+        PreventInput {
+            sex,
+            age: 50.0,
+            total_cholesterol: 200.0,
+            hdl_cholesterol: 45.0,
+            systolic_bp: 160.0,
+            on_bp_treatment: true,
+            on_statin: false,
+            current_smoker: false,
+            diabetes: true,
+            bmi: 35.0,
+            egfr: 90.0,
+        }
+    }
+
+    fn details(input: &PreventInput) -> PreventDetails {
+        serde_json::from_value(evaluate(input).unwrap().details).unwrap()
+    }
+
+    #[test]
+    fn the_papers_worked_example() {
+        let d = details(&example(Sex::Female));
+        assert_eq!(d.ten_year_total_cvd_percent, 14.68);
+        assert_eq!(d.ten_year_ascvd_percent, 9.20);
+        assert_eq!(d.ten_year_heart_failure_percent, 8.06);
+        // One decimal, as the paper prints them.
+        let one = |p: Option<f64>| (p.unwrap() * 10.0).round() / 10.0;
+        assert_eq!(one(d.thirty_year_total_cvd_percent), 53.0);
+        assert_eq!(one(d.thirty_year_ascvd_percent), 35.4);
+        assert_eq!(one(d.thirty_year_heart_failure_percent), 39.0);
+        let outcome = evaluate(&example(Sex::Female)).unwrap();
+        assert_eq!(outcome.probability, Some(0.146839));
+        assert_eq!(outcome.score, 15);
+        // ASCVD 9.2 %: intermediate (7.5 to < 20 %).
+        assert_eq!(
+            (outcome.level, outcome.band),
+            (RiskLevel::Moderate, "intermediate")
+        );
+        assert!(
+            outcome
+                .recommendations
+                .iter()
+                .any(|r| r.contains("heart failure")),
+            "BMI 35 brings the weight advice"
+        );
+        assert!(!outcome.recommendations.iter().any(|r| r.contains("kidney")));
+    }
+
+    #[test]
+    fn the_same_profile_for_a_man() {
+        // The supplement's example for a man (Table S12): 10-year total CVD 16.3 %, 30-year
+        // ASCVD 34.9 %.
+        let d = details(&example(Sex::Male));
+        assert_eq!(d.ten_year_total_cvd_percent, 16.32);
+        assert_eq!(
+            (d.thirty_year_ascvd_percent.unwrap() * 10.0).round() / 10.0,
+            34.9
+        );
+    }
+
+    #[test]
+    fn thirty_year_risks_stop_at_59() {
+        let mut input = example(Sex::Female);
+        input.age = 59.0;
+        assert!(details(&input).thirty_year_total_cvd_percent.is_some());
+        input.age = 59.5;
+        let d = details(&input);
+        assert_eq!(d.thirty_year_total_cvd_percent, None);
+        assert_eq!(d.thirty_year_ascvd_percent, None);
+        assert_eq!(d.thirty_year_heart_failure_percent, None);
+        input.age = 79.0;
+        assert!(details(&input).ten_year_total_cvd_percent > 0.0);
+    }
+
+    #[test]
+    fn every_input_bound_is_inclusive_and_the_next_value_refused() {
+        type Set = fn(&mut PreventInput, f64);
+        let fields: [(&str, Set, f64, f64, f64); 6] = [
+            ("age", |i, v| i.age = v, 30.0, 79.0, 0.5),
+            (
+                "totalCholesterol",
+                |i, v| i.total_cholesterol = v,
+                130.0,
+                320.0,
+                0.1,
+            ),
+            (
+                "hdlCholesterol",
+                |i, v| i.hdl_cholesterol = v,
+                20.0,
+                100.0,
+                0.1,
+            ),
+            ("systolicBp", |i, v| i.systolic_bp = v, 90.0, 180.0, 0.1),
+            ("bmi", |i, v| i.bmi = v, 18.5, 39.9, 0.1),
+            ("egfr", |i, v| i.egfr = v, 15.0, 140.0, 0.1),
+        ];
+        for (name, set, min, max, step) in fields {
+            for (value, ok) in [
+                (min, true),
+                (max, true),
+                (min - step, false),
+                (max + step, false),
+                (f64::NAN, false),
+                (f64::INFINITY, false),
+            ] {
+                let mut input = example(Sex::Male);
+                set(&mut input, value);
+                match evaluate(&input) {
+                    Ok(_) => assert!(ok, "{name} = {value} must be refused"),
+                    Err(err) => {
+                        assert!(!ok, "{name} = {value} must be accepted: {err:?}");
+                        assert_eq!(err.field, name);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `base` aged so that its 10-year ASCVD risk is `target` percent (the risk rises with
+    /// age): the youngest such age found by bisection, and the age just below it.
+    fn aged_to(base: &PreventInput, target: f64) -> (PreventInput, PreventInput) {
+        let ascvd = |i: &PreventInput| risks(i).unwrap().0[1] * 100.0;
+        let (mut below, mut from) = (base.clone(), base.clone());
+        below.age = AGE.0;
+        from.age = AGE.1;
+        assert!(
+            ascvd(&below) < target && ascvd(&from) >= target,
+            "{target} % inside the ages"
+        );
+        for _ in 0..100 {
+            let mut middle = base.clone();
+            middle.age = (below.age + from.age) / 2.0;
+            if ascvd(&middle) < target {
+                below = middle;
+            } else {
+                from = middle;
+            }
+        }
+        assert!(from.age - below.age < 1e-9 && ascvd(&from) - target < 1e-6);
+        (below, from)
+    }
+
+    #[test]
+    fn bands_follow_the_2018_categories_of_ascvd_risk_at_their_edges() {
+        let mut plain = example(Sex::Male);
+        plain.diabetes = false;
+        plain.on_bp_treatment = false;
+        plain.systolic_bp = 130.0;
+        let mut smoker = example(Sex::Male);
+        smoker.current_smoker = true;
+        let low = (RiskLevel::Low, "low");
+        let borderline = (RiskLevel::SlightlyElevated, "borderline");
+        let intermediate = (RiskLevel::Moderate, "intermediate");
+        let high = (RiskLevel::High, "high");
+        for (base, edge, under, over) in [
+            (&plain, 5.0, low, borderline),
+            (&plain, 7.5, borderline, intermediate),
+            (&smoker, 20.0, intermediate, high),
+        ] {
+            let (below, from) = aged_to(base, edge);
+            let level = |i: &PreventInput| {
+                let o = evaluate(i).unwrap();
+                (o.level, o.band)
+            };
+            assert_eq!(level(&below), under, "just below {edge} %");
+            assert_eq!(level(&from), over, "at {edge} %");
+        }
+    }
+
+    #[test]
+    fn kidney_function_and_weight_bring_their_advice_where_they_drive_the_risk() {
+        let mut input = example(Sex::Female);
+        input.bmi = 29.9;
+        input.egfr = 60.0;
+        let plain = evaluate(&input).unwrap();
+        assert!(
+            !plain
+                .recommendations
+                .iter()
+                .any(|r| r.contains("kidney") || r.contains("BMI"))
+        );
+        input.egfr = 59.9;
+        input.bmi = 30.0;
+        let flagged = evaluate(&input).unwrap();
+        assert!(
+            flagged
+                .recommendations
+                .iter()
+                .any(|r| r.contains("kidney function"))
+        );
+        assert!(flagged.recommendations.iter().any(|r| r.contains("BMI 30")));
+        // Lower kidney function raises every 10-year risk.
+        let ([cvd_low, ascvd_low, hf_low], _) = risks(&input).unwrap();
+        input.egfr = 90.0;
+        let ([cvd, ascvd, hf], _) = risks(&input).unwrap();
+        assert!(cvd_low > cvd && ascvd_low > ascvd && hf_low > hf);
+    }
+
+    #[test]
+    fn no_recommendation_prescribes() {
+        for guidance in [&LOW, &BORDERLINE, &INTERMEDIATE, &HIGH] {
+            for line in guidance.recommendations.iter().chain(guidance.next_steps) {
+                let lower = line.to_lowercase();
+                assert!(
+                    !lower.contains("start taking") && !lower.contains(" mg"),
+                    "{line}"
+                );
+            }
+        }
+    }
+}
