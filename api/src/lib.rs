@@ -40,5 +40,6 @@ pub mod settings;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod text;
 pub mod uploads;
 pub mod users;

@@ -162,12 +162,14 @@ fn extensions(mime: &str) -> &'static [&'static str] {
 }
 
 /// The client's file name made safe to show and to send back in `Content-Disposition`: the
-/// last path component only, no control or reserved characters, bounded length (the
-/// extension kept). It is never used to build a path.
+/// last path component only, no control or reserved characters (replaced), no invisible
+/// formatting characters such as bidirectional overrides (removed, `text::is_hidden`),
+/// bounded length (the extension kept). It is never used to build a path.
 pub fn display_name(file_name: &str) -> String {
     let last = file_name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = last
         .chars()
+        .filter(|c| c.is_control() || !crate::text::is_hidden(*c))
         .map(|c| {
             if c.is_control() || "<>:\"|?*;".contains(c) {
                 '_'
@@ -205,6 +207,14 @@ mod tests {
         assert_eq!(display_name("C:\\Users\\me\\lab.pdf"), "lab.pdf");
         assert_eq!(display_name("..."), "file");
         assert_eq!(display_name("a\u{0}b\"c.pdf"), "a_b_c.pdf");
+        // "r<RLO>gnp.txt" would display as "rtxt.png".
+        assert_eq!(display_name("r\u{202e}gnp.txt"), "rgnp.txt");
+        assert_eq!(
+            display_name("\u{2066}lab\u{200b}\u{200f}\u{feff}.pdf\u{2069}"),
+            "lab.pdf"
+        );
+        assert_eq!(display_name("Blutbild März.pdf"), "Blutbild März.pdf");
+        assert_eq!(display_name("\u{202e}"), "file");
         let long = format!("{}.pdf", "x".repeat(500));
         let name = display_name(&long);
         assert_eq!(name.chars().count(), MAX_NAME_CHARS);

@@ -537,6 +537,49 @@ async fn path_like_file_names_are_display_names_only() {
     assert!(!std::path::Path::new("/etc/passwd.part").exists());
 }
 
+/// A right-to-left override makes `r<U+202E>gnp.txt` display as "rtxt.png"; it is removed from
+/// the stored name and the download's header, and from names stored before the rule existed.
+#[tokio::test]
+async fn invisible_formatting_characters_never_reach_a_stored_name_or_header() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "bidi@example.com").await;
+    let report = upload_ok(
+        &app,
+        &token,
+        &file("r\u{202e}gnp.txt", None, b"Glucose 90 mg/dL\n".to_vec()),
+    )
+    .await;
+    assert_eq!(report["fileName"], "rgnp.txt");
+    assert_eq!(
+        app.scalar_text("SELECT file_name FROM medical_reports")
+            .await,
+        "rgnp.txt"
+    );
+    // A row written under the old rules still leaves with a clean header.
+    app.execute("UPDATE medical_reports SET file_name = E'lab\\u2066\\u200b.pdf\\u202e.txt'")
+        .await;
+    let path = TestApp::bearer_path(report["downloadUrl"].as_str().unwrap());
+    let download = app.download(Some(&token), &path, None).await;
+    assert_eq!(download.status(), 200);
+    let disposition = download.headers()["content-disposition"].to_str().unwrap();
+    assert_eq!(disposition, "attachment; filename=\"lab.pdf.txt\"");
+
+    // Titles refuse them outright.
+    let response = app
+        .graphql_as(
+            Some(&token),
+            "mutation($id: ID!, $title: String!) { updateMedicalReport(id: $id, input: { title: $title }) { report { title } } }",
+            serde_json::json!({ "id": report["id"], "title": "Blood \u{202e}work" }),
+        )
+        .await;
+    assert_eq!(
+        response.error_codes(),
+        ["BAD_USER_INPUT"],
+        "{:?}",
+        response.body
+    );
+}
+
 #[tokio::test]
 async fn another_users_report_is_not_found_and_unchanged() {
     let app = spawn_app().await;

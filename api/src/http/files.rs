@@ -313,8 +313,11 @@ async fn serve(req: &HttpRequest, state: &AppState, download: Download) -> HttpR
 }
 
 /// `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<name>` (the latter only when
-/// the name is not plain ASCII). The name was sanitised at upload.
+/// the name is not plain ASCII). The name was sanitised at upload; it is cleaned again here
+/// so that names stored under older rules never reach a header as they were.
 fn disposition(kind: DispositionType, file_name: &str) -> ContentDisposition {
+    let file_name = crate::uploads::display_name(file_name);
+    let file_name = file_name.as_str();
     let ascii: String = file_name
         .chars()
         .map(|c| {

@@ -70,10 +70,10 @@ pub fn clean_title(title: Option<String>) -> Result<Option<String>, AppError> {
             format!("at most {MAX_TITLE_CHARS} characters"),
         ));
     }
-    if title.chars().any(char::is_control) {
+    if crate::text::has_hidden(title) {
         return Err(AppError::bad_input(
             "title",
-            "control characters are not allowed",
+            "control and invisible formatting characters are not allowed",
         ));
     }
     Ok((!title.is_empty()).then(|| title.to_owned()))

@@ -214,7 +214,7 @@ fn reminder_schedule(value: &str) -> Result<String, String> {
     }
     for reminder in &schedule.reminders {
         let label = reminder.label.trim();
-        if label.is_empty() || label.chars().count() > 60 || label.chars().any(char::is_control) {
+        if label.is_empty() || label.chars().count() > 60 || crate::text::has_hidden(label) {
             return Err("a reminder label has 1 to 60 characters".into());
         }
         if chrono::NaiveTime::parse_from_str(&reminder.time, "%H:%M").is_err()

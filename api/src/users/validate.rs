@@ -42,10 +42,10 @@ pub fn name(field: &str, raw: &str) -> Result<String, AppError> {
             format!("must be 1 to {MAX_NAME_LENGTH} characters"),
         ));
     }
-    if name.chars().any(char::is_control) {
+    if crate::text::has_hidden(name) {
         return Err(AppError::bad_input(
             field,
-            "must not contain control characters",
+            "must not contain control or invisible formatting characters",
         ));
     }
     Ok(name.to_owned())
