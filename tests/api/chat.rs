@@ -829,3 +829,32 @@ async fn signing_out_closes_the_open_socket() {
     assert_eq!(ok(&out)["logout"]["revokedCount"], 1);
     assert_eq!(client.closed().await, (4403, "Forbidden".into()));
 }
+
+#[tokio::test]
+async fn a_password_changed_on_another_device_closes_this_devices_socket() {
+    let app = spawn_app_with(|s| s.ws_reauth_interval_secs = 1).await;
+    let user = app.create_user("changed@example.com").await;
+    let hash = api::auth::password::hash_blocking("a long enough passphrase 42").unwrap();
+    app.execute(&format!(
+        "UPDATE users SET password_hash = '{hash}' WHERE id = {}",
+        user.id
+    ))
+    .await;
+    let phone = app.sign_in(&user).await;
+    let laptop = app.sign_in(&user).await;
+    let id = start(&app, &phone).await;
+    let mut client = WsClient::signed_in(&app.address, &phone).await;
+    client.subscribe("1", EVENTS, json!({ "id": id })).await;
+    client.send(json!({ "type": "ping" })).await;
+    assert_eq!(client.next().await, json!({ "type": "pong" }));
+    let changed = app
+        .graphql_as(
+            Some(&laptop),
+            "mutation { changePassword(input: { currentPassword: \"a long enough passphrase 42\", newPassword: \"another long passphrase 77\" }) { revokedCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(ok(&changed)["changePassword"]["revokedCount"], 1);
+    // Closed at the next re-check, not left streaming the chat to a revoked device.
+    assert_eq!(client.closed().await, (4403, "Forbidden".into()));
+}
