@@ -61,6 +61,27 @@ pub struct Settings {
     #[arg(long, env = "GRAPHQL_BODY_LIMIT", default_value_t = 1024 * 1024, global = true)]
     pub graphql_body_limit: usize,
 
+    /// Longest wait, in seconds, for the next bytes of a request body; also the base of its
+    /// total deadline (docs/api.md "Body timeouts"). A stalled body is answered 408.
+    #[arg(
+        long,
+        env = "BODY_IDLE_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub body_idle_timeout_secs: u64,
+
+    /// Slowest accepted average rate of a request body, in bytes per second: a body may take
+    /// `BODY_IDLE_TIMEOUT_SECS` plus its length at this rate (the largest upload's, when the
+    /// length is not declared).
+    #[arg(
+        long,
+        env = "BODY_MIN_BYTES_PER_SEC",
+        default_value_t = 1024,
+        global = true
+    )]
+    pub body_min_bytes_per_sec: u64,
+
     /// Deepest GraphQL selection accepted.
     #[arg(long, env = "GRAPHQL_DEPTH_LIMIT", default_value_t = 16, global = true)]
     pub graphql_depth_limit: usize,
@@ -370,6 +391,8 @@ impl Settings {
             host: "127.0.0.1".into(),
             port: 0,
             db_pool_size: 5,
+            body_idle_timeout_secs: 10,
+            body_min_bytes_per_sec: 1024,
             db_acquire_timeout_secs: 2,
             graphql_body_limit: 1024 * 1024,
             graphql_depth_limit: 16,

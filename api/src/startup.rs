@@ -17,7 +17,10 @@ use crate::{
     documents::Documents,
     enums::Role,
     error::BoxError,
-    http::{files, graphiql, graphql, health, metrics, request_id::request_id, security, ws},
+    http::{
+        body_timeout, files, graphiql, graphql, health, metrics, request_id::request_id, security,
+        ws,
+    },
     jobs::{JobRunner, RunnerConfig},
     metrics::Metrics,
     operation_limits::OperationLimits,
@@ -253,6 +256,7 @@ impl Application {
 
         let shared = state.clone();
         let origins = state.settings.cors_allowed_origins.clone();
+        let body_timeouts = body_timeout::BodyTimeouts::from_settings(&state.settings);
         let cors_headers = state.settings.cors_allowed_headers.clone();
         let server = HttpServer::new(move || {
             let shared = shared.clone();
@@ -264,6 +268,9 @@ impl Application {
                 })
                 .wrap(security::cors(&origins, &cors_headers))
                 .wrap(security::headers())
+                .wrap(from_fn(move |req, next| {
+                    body_timeout::time_bodies(body_timeouts, req, next)
+                }))
                 .wrap(from_fn(request_id))
                 .configure(routes)
         })

@@ -964,3 +964,84 @@ async fn every_limit_holds_at_its_bound_and_refuses_one_past_it() {
     let over = post_raw(&app, Some("application/json"), None, body_of(2001)).await;
     assert_request_error(&over, 413, "one byte over");
 }
+
+/// Sends `head` and then each chunk after its pause over a raw socket; returns everything the
+/// server sent until it closed the connection (or 20 s passed, which fails the test).
+async fn raw_exchange(app: &TestApp, head: &str, chunks: &[(u64, &str)]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    socket.write_all(head.as_bytes()).await.unwrap();
+    for (pause_ms, chunk) in chunks {
+        tokio::time::sleep(std::time::Duration::from_millis(*pause_ms)).await;
+        // The server may already have given up on the body and closed the socket.
+        if socket.write_all(chunk.as_bytes()).await.is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        socket.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the server closed the connection")
+    .ok();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn post_head(length: usize) -> String {
+    format!(
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: {length}\r\nConnection: close\r\n\r\n"
+    )
+}
+
+#[tokio::test]
+async fn a_stalled_body_is_answered_408_and_its_connection_closed() {
+    let app = spawn_app_with(|s| {
+        s.body_idle_timeout_secs = 1;
+        s.body_min_bytes_per_sec = 1000;
+    })
+    .await;
+    // One byte of a promised 1,000, then nothing: the idle timeout.
+    let mut head = post_head(1000);
+    head = head.replace("Connection: close\r\n", "");
+    let answer = raw_exchange(&app, &head, &[(0, "{")]).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    // A byte every 300 ms is never idle for a second, but 1,000 bytes at 1,000 B/s plus the
+    // second of grace is 2 s: the total deadline.
+    let drip: Vec<(u64, &str)> = (0..20).map(|_| (300, " ")).collect();
+    let started = std::time::Instant::now();
+    let answer = raw_exchange(&app, &post_head(1000), &drip).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(6),
+        "the deadline, not the drip's end"
+    );
+
+    // The server still answers others.
+    let response = app.graphql("{ __typename }", json!({})).await;
+    assert_eq!(response.data()["__typename"], "Query");
+}
+
+#[tokio::test]
+async fn a_slow_but_steady_body_is_answered() {
+    let app = spawn_app_with(|s| {
+        s.body_idle_timeout_secs = 1;
+        s.body_min_bytes_per_sec = 10;
+    })
+    .await;
+    let body = r#"{"query": "{ __typename }"}                  "#;
+    // Four pieces 600 ms apart: 1.8 s in all, never a second idle, within 1 s + 46 B at 10 B/s.
+    let pieces: Vec<(u64, &str)> = vec![
+        (600, &body[..10]),
+        (600, &body[10..20]),
+        (600, &body[20..30]),
+        (600, &body[30..]),
+    ];
+    let answer = raw_exchange(&app, &post_head(body.len()), &pieces).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""__typename":"Query""#), "{answer}");
+}

@@ -1,5 +1,6 @@
 //! HTTP endpoints and middleware.
 
+pub mod body_timeout;
 pub mod files;
 pub mod graphiql;
 pub mod graphql;
