@@ -119,29 +119,45 @@ pub fn info() -> InstrumentInfo {
         description: "Estimates the chance of a heart attack, stroke or other cardiovascular event in the next 10 years, for adults aged 30-74 without known heart disease.",
         source: "D'Agostino RB et al. General cardiovascular risk profile for use in primary care: the Framingham Heart Study. Circulation 2008;117:743-753. doi:10.1161/CIRCULATIONAHA.107.699579",
         version: VERSION,
-        fields: vec![
-            FieldSpec::choice("sex", "Sex", &["FEMALE", "MALE"]),
-            FieldSpec::number("age", "Age", "years", AGE.0, AGE.1),
-            FieldSpec::number(
-                "totalCholesterol",
-                "Total cholesterol",
-                "mg/dL",
-                TOTAL_CHOLESTEROL.0,
-                TOTAL_CHOLESTEROL.1,
-            ),
-            FieldSpec::number("hdlCholesterol", "HDL cholesterol", "mg/dL", HDL.0, HDL.1),
-            FieldSpec::number(
-                "systolicBp",
-                "Systolic blood pressure",
-                "mmHg",
-                SBP.0,
-                SBP.1,
-            ),
-            FieldSpec::boolean("onBpTreatment", "Taking blood pressure medication"),
-            FieldSpec::boolean("currentSmoker", "Currently smoking"),
-            FieldSpec::boolean("diabetes", "Diabetes"),
-        ],
+        fields: [
+            risk_factor_fields(AGE, TOTAL_CHOLESTEROL, HDL, SBP),
+            vec![
+                FieldSpec::boolean("currentSmoker", "Currently smoking"),
+                FieldSpec::boolean("diabetes", "Diabetes"),
+            ],
+        ]
+        .concat(),
     }
+}
+
+/// The form fields both cardiovascular instruments open with, within each one's ranges: sex,
+/// age, total and HDL cholesterol, systolic pressure and its treatment.
+pub(super) fn risk_factor_fields(
+    age: (f64, f64),
+    total_cholesterol: (f64, f64),
+    hdl: (f64, f64),
+    sbp: (f64, f64),
+) -> Vec<FieldSpec> {
+    vec![
+        FieldSpec::choice("sex", "Sex", &["FEMALE", "MALE"]),
+        FieldSpec::number("age", "Age", "years", age.0, age.1),
+        FieldSpec::number(
+            "totalCholesterol",
+            "Total cholesterol",
+            "mg/dL",
+            total_cholesterol.0,
+            total_cholesterol.1,
+        ),
+        FieldSpec::number("hdlCholesterol", "HDL cholesterol", "mg/dL", hdl.0, hdl.1),
+        FieldSpec::number(
+            "systolicBp",
+            "Systolic blood pressure",
+            "mmHg",
+            sbp.0,
+            sbp.1,
+        ),
+        FieldSpec::boolean("onBpTreatment", "Taking blood pressure medication"),
+    ]
 }
 
 /// The 10-year risk as a fraction, from the Cox model: 1 - S0^exp(L - mean).

@@ -15,7 +15,9 @@
 //! borderline 5 to < 7.5 %, intermediate 7.5 to < 20 %, high >= 20 %.
 
 use super::{
-    FieldError, FieldSpec, Guidance, InstrumentInfo, Outcome, framingham::Sex, in_range, round6,
+    FieldError, FieldSpec, Guidance, InstrumentInfo, Outcome,
+    framingham::{self, Sex},
+    in_range, round6,
 };
 use crate::enums::{AssessmentType, RiskLevel};
 
@@ -528,37 +530,23 @@ pub fn info() -> InstrumentInfo {
         description: "Estimates the chance of cardiovascular disease (heart attack, stroke or heart failure) in the next 10 years, and for ages 30-59 the next 30 years, for adults aged 30-79 without known heart disease. Uses kidney function (eGFR) and BMI as well as blood pressure, cholesterol, diabetes and smoking.",
         source: "Khan SS, Matsushita K, Sang Y, et al. Development and Validation of the American Heart Association's PREVENT Equations. Circulation 2024;149:430-449. doi:10.1161/CIRCULATIONAHA.123.067626",
         version: VERSION,
-        fields: vec![
-            FieldSpec::choice("sex", "Sex", &["FEMALE", "MALE"]),
-            FieldSpec::number("age", "Age", "years", AGE.0, AGE.1),
-            FieldSpec::number(
-                "totalCholesterol",
-                "Total cholesterol",
-                "mg/dL",
-                TOTAL_CHOLESTEROL.0,
-                TOTAL_CHOLESTEROL.1,
-            ),
-            FieldSpec::number("hdlCholesterol", "HDL cholesterol", "mg/dL", HDL.0, HDL.1),
-            FieldSpec::number(
-                "systolicBp",
-                "Systolic blood pressure",
-                "mmHg",
-                SBP.0,
-                SBP.1,
-            ),
-            FieldSpec::boolean("onBpTreatment", "Taking blood pressure medication"),
-            FieldSpec::boolean("onStatin", "Taking a statin"),
-            FieldSpec::boolean("currentSmoker", "Currently smoking"),
-            FieldSpec::boolean("diabetes", "Diabetes"),
-            FieldSpec::number("bmi", "Body mass index", "kg/m2", BMI.0, BMI.1),
-            FieldSpec::number(
-                "egfr",
-                "Kidney function (eGFR)",
-                "mL/min/1.73 m2",
-                EGFR.0,
-                EGFR.1,
-            ),
-        ],
+        fields: [
+            framingham::risk_factor_fields(AGE, TOTAL_CHOLESTEROL, HDL, SBP),
+            vec![
+                FieldSpec::boolean("onStatin", "Taking a statin"),
+                FieldSpec::boolean("currentSmoker", "Currently smoking"),
+                FieldSpec::boolean("diabetes", "Diabetes"),
+                FieldSpec::number("bmi", "Body mass index", "kg/m2", BMI.0, BMI.1),
+                FieldSpec::number(
+                    "egfr",
+                    "Kidney function (eGFR)",
+                    "mL/min/1.73 m2",
+                    EGFR.0,
+                    EGFR.1,
+                ),
+            ],
+        ]
+        .concat(),
     }
 }
 
