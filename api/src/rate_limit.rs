@@ -100,6 +100,39 @@ pub async fn hit_in(
     ))
 }
 
+/// Records one event of `bucket` without a limit and returns its id and how many events the
+/// bucket had in the `window` before it (for slowing down rather than refusing). Forgets the
+/// bucket's events older than a day.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    bucket: &str,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> Result<(i64, u64), AppError> {
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "WITH earlier AS (\
+               SELECT count(*) AS n FROM rate_limit_events WHERE bucket = $1 AND created_at > $3\
+             ), recorded AS (\
+               INSERT INTO rate_limit_events (bucket, created_at) VALUES ($1, $2) RETURNING id\
+             ), forgotten AS (\
+               DELETE FROM rate_limit_events WHERE bucket = $1 AND created_at < $4\
+             ) SELECT (SELECT id FROM recorded) AS id, (SELECT n FROM earlier) AS n",
+            [
+                bucket.into(),
+                now.into(),
+                (now - window).into(),
+                (now - Duration::days(1)).into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| AppError::internal("recording a rate-limit event returned no row"))?;
+    let id: i64 = row.try_get("", "id")?;
+    let earlier: i64 = row.try_get("", "n")?;
+    Ok((id, u64::try_from(earlier).unwrap_or(0)))
+}
+
 /// Takes back counted events (an attempt that turned out to succeed).
 pub async fn forget(conn: &impl ConnectionTrait, ids: &[i64]) -> Result<(), DbErr> {
     rate_limit_events::Entity::delete_many()

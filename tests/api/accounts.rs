@@ -930,3 +930,136 @@ async fn parallel_guesses_cannot_slip_past_the_sign_in_limit() {
         5
     );
 }
+
+/// POST /graphql as if from `address` (the test server trusts its loopback proxy), with a
+/// bearer token when given.
+async fn graphql_from(
+    app: &TestApp,
+    address: &str,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> GqlResponse {
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", "application/json")
+        .header("x-forwarded-for", address)
+        .body(json!({ "query": query, "variables": variables }).to_string());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    tests::read_gql(request.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn strangers_failures_never_lock_the_owner_out() {
+    const ATTACKER: &str = "198.51.100.66";
+    let app =
+        tests::spawn_app_with(|s| s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let email = "owner@example.com";
+    let phone = sign_up(&app, email).await;
+    let wrong = json!({ "email": email, "password": "attacker guess number one" });
+
+    // 50 failures from one address: 5 are checked, then that address is refused.
+    let mut answers = Vec::new();
+    for _ in 0..50 {
+        answers.push(
+            graphql_from(&app, ATTACKER, None, LOGIN, wrong.clone())
+                .await
+                .error_codes(),
+        );
+    }
+    assert!(
+        answers[..5].iter().all(|a| a == &["UNAUTHENTICATED"]),
+        "{answers:?}"
+    );
+    assert!(
+        answers[5..].iter().all(|a| a == &["RATE_LIMITED"]),
+        "{answers:?}"
+    );
+    let right = json!({ "email": email, "password": PASSWORD });
+    assert_eq!(
+        graphql_from(&app, ATTACKER, None, LOGIN, right.clone())
+            .await
+            .error_codes(),
+        ["RATE_LIMITED"],
+        "the attacker's address stays refused, even with the right password"
+    );
+
+    // The owner, from another address, signs in at once.
+    let elsewhere = graphql_from(&app, "203.0.113.5", None, LOGIN, right.clone()).await;
+    assert!(ok(&elsewhere)["login"]["token"].is_string());
+    // From the attacker's own address (a shared network), with a device already signed in.
+    let known = graphql_from(&app, ATTACKER, Some(&phone), LOGIN, right.clone()).await;
+    assert!(ok(&known)["login"]["token"].is_string());
+    // And by mailed code from that address too.
+    ok(&graphql_from(
+        &app,
+        ATTACKER,
+        None,
+        REQUEST_OTP,
+        json!({ "email": email, "purpose": "LOGIN" }),
+    )
+    .await);
+    let code = app
+        .mail
+        .wait_for(email, 2)
+        .await
+        .code()
+        .expect("a code in the mail");
+    let by_code = graphql_from(
+        &app,
+        ATTACKER,
+        None,
+        LOGIN_OTP,
+        json!({ "email": email, "code": code }),
+    )
+    .await;
+    assert!(ok(&by_code)["loginWithOtp"]["token"].is_string());
+
+    // An unknown address gets exactly the same answers (no enumeration).
+    let nobody =
+        json!({ "email": "nobody-here@example.com", "password": "attacker guess number one" });
+    let mut unknown = Vec::new();
+    for _ in 0..6 {
+        unknown.push(
+            graphql_from(&app, "198.51.100.67", None, LOGIN, nobody.clone())
+                .await
+                .error_codes(),
+        );
+    }
+    assert_eq!(unknown, answers[..6].to_vec());
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM audit_events WHERE event_type = 'sign_in_failed'"
+        )
+        .await,
+        10,
+        "every checked failure recorded, refused attempts are not"
+    );
+}
+
+#[tokio::test]
+async fn a_guess_from_many_addresses_is_slowed_not_turned_into_a_lockout() {
+    let app =
+        tests::spawn_app_with(|s| s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let email = "spread@example.com";
+    sign_up(&app, email).await;
+    let wrong = json!({ "email": email, "password": "distributed guess here" });
+    // Ten addresses, one failure each: the account's 10 failures from every source.
+    for n in 0..10 {
+        let answer = graphql_from(&app, &format!("192.0.2.{n}"), None, LOGIN, wrong.clone()).await;
+        assert_eq!(answer.error_codes(), ["UNAUTHENTICATED"], "address {n}");
+    }
+    // The eleventh attempt, the owner's from yet another address, waits a second and succeeds.
+    let started = std::time::Instant::now();
+    let right = json!({ "email": email, "password": PASSWORD });
+    let owner = graphql_from(&app, "203.0.113.9", None, LOGIN, right).await;
+    assert!(ok(&owner)["login"]["token"].is_string());
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "slowed down"
+    );
+}

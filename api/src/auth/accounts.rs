@@ -42,9 +42,18 @@ const SENDS_PER_ADDRESS: [Rule; 2] = [
 ];
 /// Mails requested from one client address.
 const SENDS_PER_IP: [Rule; 1] = [Rule::new(30, Duration::hours(1))];
-/// Failed sign-ins (password or code) per account and per client address.
-const FAILURES_PER_ACCOUNT: [Rule; 1] = [Rule::new(5, Duration::minutes(15))];
+/// Failed password sign-ins for one account from one source (a client address, or a device
+/// with a live session of the account): refused beyond this, so strangers' failures never
+/// lock the owner out elsewhere (docs/auth.md "Sign-in throttling").
+const FAILURES_PER_ACCOUNT_AND_SOURCE: [Rule; 1] = [Rule::new(5, Duration::minutes(15))];
+/// Failed sign-ins (password or code) from one client address, whatever the account.
 const FAILURES_PER_IP: [Rule; 1] = [Rule::new(20, Duration::minutes(15))];
+/// Failed password sign-ins for one account from every source: never refused, but from the
+/// `SLOW_DOWN_AFTER`th in `SLOW_DOWN_WINDOW` each attempt on the account waits, doubling from
+/// one second up to `SLOW_DOWN_MAX` (a distributed guess slows down; the owner still gets in).
+const SLOW_DOWN_WINDOW: Duration = Duration::minutes(15);
+const SLOW_DOWN_AFTER: u64 = 10;
+const SLOW_DOWN_MAX: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// What an account flow runs with.
 pub struct Env<'a> {
@@ -190,27 +199,79 @@ async fn sign_in(
 
 // ---- sign-in throttling -------------------------------------------------------------------
 
-fn failure_buckets(env: &Env<'_>, email: &str) -> Vec<(String, &'static [Rule])> {
-    let mut buckets = vec![(
-        format!("sign-in:account:{}", address_key(email)),
-        &FAILURES_PER_ACCOUNT[..],
-    )];
-    if let Some(ip) = env.client.ip {
+/// Who is signing in, for throttling.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// A password from a client that holds no session of the account.
+    Stranger,
+    /// A password from a device with a live session of this account (`login` while signed
+    /// in, re-authentication): throttled on its own, not with the client address.
+    KnownDevice { session_id: i32 },
+    /// A mailed one-time code: each code dies after `OTP_MAX_ATTEMPTS` wrong guesses and codes
+    /// are sent at most `SENDS_PER_ADDRESS`, so only the client address is throttled here.
+    Code,
+}
+
+fn failure_buckets(env: &Env<'_>, email: &str, source: Source) -> Vec<(String, &'static [Rule])> {
+    let account = address_key(email);
+    let mut buckets = Vec::new();
+    match source {
+        Source::Stranger => {
+            let ip = env
+                .client
+                .ip
+                .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+            buckets.push((
+                format!("sign-in:account:{account}:ip:{ip}"),
+                &FAILURES_PER_ACCOUNT_AND_SOURCE[..],
+            ));
+        }
+        Source::KnownDevice { session_id } => buckets.push((
+            format!("sign-in:account:{account}:session:{session_id}"),
+            &FAILURES_PER_ACCOUNT_AND_SOURCE[..],
+        )),
+        Source::Code => {}
+    }
+    if !matches!(source, Source::KnownDevice { .. })
+        && let Some(ip) = env.client.ip
+    {
         buckets.push((format!("sign-in:ip:{ip}"), &FAILURES_PER_IP[..]));
     }
     buckets
 }
 
-/// Takes a sign-in attempt slot on the account and on the client address (RATE_LIMITED when
-/// either is full). Slots are taken before the secret is checked, atomically, so parallel
-/// guesses cannot all slip past a limit; a successful attempt gives its slots back, so only
-/// failures count.
-async fn take_sign_in_slots(env: &Env<'_>, email: &str) -> Result<Vec<i64>, AppError> {
+/// Takes a sign-in attempt slot in each of the source's buckets (RATE_LIMITED when one is
+/// full). Slots are taken before the secret is checked, atomically, so parallel guesses cannot
+/// all slip past a limit; a successful attempt gives its slots back, so only failures count.
+/// A password attempt also counts on the account across all sources and, past
+/// `SLOW_DOWN_AFTER` failures, waits before it is checked (a known device does not wait).
+async fn take_sign_in_slots(
+    env: &Env<'_>,
+    email: &str,
+    source: Source,
+) -> Result<Vec<i64>, AppError> {
     let mut slots = Vec::new();
-    for (bucket, rules) in failure_buckets(env, email) {
+    for (bucket, rules) in failure_buckets(env, email, source) {
         slots.push(rate_limit::hit(env.db, &bucket, rules, env.now()).await?);
     }
+    if matches!(source, Source::Code) {
+        return Ok(slots);
+    }
+    let bucket = format!("sign-in:account:{}", address_key(email));
+    let (slot, earlier) = rate_limit::record(env.db, &bucket, SLOW_DOWN_WINDOW, env.now()).await?;
+    slots.push(slot);
+    if matches!(source, Source::Stranger) {
+        tokio::time::sleep(slow_down(earlier)).await;
+    }
     Ok(slots)
+}
+
+/// The wait before a password attempt on an account that failed `earlier` times in the window.
+fn slow_down(earlier: u64) -> std::time::Duration {
+    match earlier.checked_sub(SLOW_DOWN_AFTER) {
+        None => std::time::Duration::ZERO,
+        Some(over) => std::time::Duration::from_secs(1u64 << over.min(8)).min(SLOW_DOWN_MAX),
+    }
 }
 
 async fn sign_in_succeeded(env: &Env<'_>, slots: &[i64]) -> Result<(), AppError> {
@@ -236,8 +297,9 @@ async fn check_password(
     email: &str,
     password: &str,
     user: Option<&users::Model>,
+    source: Source,
 ) -> Result<(), AppError> {
-    let slots = take_sign_in_slots(env, email).await?;
+    let slots = take_sign_in_slots(env, email, source).await?;
     let usable = user.filter(|u| u.is_active);
     let hash = usable.map_or(env.services.dummy_password_hash.as_str(), |u| {
         u.password_hash.as_str()
@@ -251,19 +313,28 @@ async fn check_password(
 }
 
 /// Re-authentication of a signed-in person by password: a wrong one counts as a sign-in
-/// failure and is reported against `field`.
+/// failure of that device and is reported against `field`.
 async fn reauthenticate(
     env: &Env<'_>,
-    user: &users::Model,
+    viewer: &Viewer,
     password: &str,
     field: &str,
 ) -> Result<(), AppError> {
-    check_password(env, &user.email, password, Some(user))
-        .await
-        .map_err(|err| match err {
-            AppError::InvalidCredentials => AppError::bad_input(field, "the password is not right"),
-            other => other,
-        })
+    let source = Source::KnownDevice {
+        session_id: viewer.session.id,
+    };
+    check_password(
+        env,
+        &viewer.user.email,
+        password,
+        Some(&viewer.user),
+        source,
+    )
+    .await
+    .map_err(|err| match err {
+        AppError::InvalidCredentials => AppError::bad_input(field, "the password is not right"),
+        other => other,
+    })
 }
 
 // ---- one-time codes ------------------------------------------------------------------------
@@ -455,16 +526,26 @@ pub async fn register(
     sign_in(env, user, &device, info).await
 }
 
+/// Signs in with a password. `signed_in` is the caller's own session, if the request came
+/// with one: a device already signed in to this account is throttled on its own, so strangers'
+/// failures never keep it out.
 pub async fn login(
     env: &Env<'_>,
     raw_email: &str,
     password: &str,
     device: Device,
+    signed_in: Option<&Viewer>,
 ) -> Result<SignedIn, AppError> {
     let email = validate::email("email", raw_email)?;
     let info = device_info(&device, env.client)?;
     let user = find_user(env, &email).await?;
-    check_password(env, &email, password, user.as_ref()).await?;
+    let source = match (signed_in, &user) {
+        (Some(viewer), Some(user)) if viewer.user.id == user.id => Source::KnownDevice {
+            session_id: viewer.session.id,
+        },
+        _ => Source::Stranger,
+    };
+    check_password(env, &email, password, user.as_ref(), source).await?;
     let user = user.ok_or(AppError::InvalidCredentials)?;
     sign_in(env, user, &device, info).await
 }
@@ -477,7 +558,7 @@ pub async fn login_with_otp(
 ) -> Result<SignedIn, AppError> {
     let email = validate::email("email", raw_email)?;
     let info = device_info(&device, env.client)?;
-    let slots = take_sign_in_slots(env, &email).await?;
+    let slots = take_sign_in_slots(env, &email, Source::Code).await?;
     let user = find_user(env, &email).await?.filter(|u| u.is_active);
     if let Err(err) = consume_code(env, &email, OtpPurpose::Login, code).await {
         sign_in_failed(env, user.as_ref()).await?;
@@ -621,7 +702,7 @@ pub async fn change_password(
     new_password: &str,
 ) -> Result<u64, AppError> {
     let user = &viewer.user;
-    reauthenticate(env, user, current, "currentPassword").await?;
+    reauthenticate(env, viewer, current, "currentPassword").await?;
     password::check_strength(
         "newPassword",
         new_password,
@@ -657,7 +738,7 @@ pub async fn change_email(
 ) -> Result<users::Model, AppError> {
     let new_email = validate::email("newEmail", raw_new_email)?;
     let user = &viewer.user;
-    reauthenticate(env, user, current_password, "password").await?;
+    reauthenticate(env, viewer, current_password, "password").await?;
     consume_code(env, &new_email, OtpPurpose::EmailChange, code).await?;
     let mut account: users::ActiveModel = user.clone().into();
     account.email = Set(new_email.clone());
@@ -684,7 +765,7 @@ pub async fn delete_account(
     password: &str,
 ) -> Result<(), AppError> {
     let user = &viewer.user;
-    reauthenticate(env, user, password, "password").await?;
+    reauthenticate(env, viewer, password, "password").await?;
     let txn = env.db.begin().await?;
     users::Entity::delete_by_id(user.id).exec(&txn).await?;
     // The user row is gone, so the event keeps the number, not a reference.
@@ -702,4 +783,16 @@ pub async fn delete_account(
         tracing::error!(error = %err, "could not delete a deleted account's files; the sweeper will");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn password_attempts_slow_down_after_ten_failures_doubling_to_eight_seconds() {
+        let waits: Vec<u64> = (0..16).map(|n| super::slow_down(n).as_secs()).collect();
+        assert_eq!(waits, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 4, 8, 8, 8]);
+        assert_eq!(super::slow_down(u64::MAX), Duration::from_secs(8));
+    }
 }

@@ -214,6 +214,7 @@ impl AuthMutation {
             &input.email,
             &input.password,
             input.device.unwrap_or_default().into_device(),
+            optional_viewer(ctx),
         )
         .await?
         .into())
