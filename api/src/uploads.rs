@@ -178,7 +178,10 @@ pub fn display_name(file_name: &str) -> String {
             }
         })
         .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    // No leading dots (a hidden file) nor surrounding spaces, however they interleave.
+    let cleaned = cleaned
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_end();
     let cleaned = if cleaned.chars().count() > MAX_NAME_CHARS {
         match cleaned.rsplit_once('.') {
             Some((stem, ext)) if ext.chars().count() <= 8 => {
@@ -190,10 +193,12 @@ pub fn display_name(file_name: &str) -> String {
     } else {
         cleaned.to_owned()
     };
+    // Cutting can leave spaces at the end.
+    let cleaned = cleaned.trim_end();
     if cleaned.is_empty() {
         "file".to_owned()
     } else {
-        cleaned
+        cleaned.to_owned()
     }
 }
 
@@ -215,6 +220,9 @@ mod tests {
         );
         assert_eq!(display_name("Blutbild März.pdf"), "Blutbild März.pdf");
         assert_eq!(display_name("\u{202e}"), "file");
+        // Found by the property test: dots and spaces interleaved at the start.
+        assert_eq!(display_name(". .bashrc"), "bashrc");
+        assert_eq!(display_name(". ."), "file");
         let long = format!("{}.pdf", "x".repeat(500));
         let name = display_name(&long);
         assert_eq!(name.chars().count(), MAX_NAME_CHARS);
@@ -226,5 +234,32 @@ mod tests {
         assert_eq!(extension("lab.PDF").as_deref(), Some("pdf"));
         assert_eq!(extension("results.2026"), None);
         assert_eq!(extension("noext"), None);
+    }
+}
+
+/// File names come from clients: whatever they send, the stored name keeps every promise of
+/// `display_name` (10,000 cases).
+#[cfg(test)]
+mod name_properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        #[test]
+        fn every_display_name_is_safe_and_stable(
+            raw in prop_oneof!["\\PC*", ".{0,300}", "[ ./\\\\a\u{202e}\u{200b}\u{0}-]{0,20}"],
+        ) {
+            let name = display_name(&raw);
+            prop_assert!(!name.is_empty());
+            prop_assert!(name.chars().count() <= MAX_NAME_CHARS, "{name:?}");
+            prop_assert!(!name.starts_with('.'), "{name:?}");
+            prop_assert_eq!(name.trim(), name.as_str());
+            prop_assert!(!name.chars().any(|c| crate::text::is_hidden(c)
+                || "/\\<>:\"|?*;".contains(c)), "{:?}", name);
+            prop_assert_eq!(display_name(&name), name.clone(), "cleaning twice changes nothing");
+        }
     }
 }

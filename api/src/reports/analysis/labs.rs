@@ -575,3 +575,50 @@ mod tests {
         assert_eq!(date("Glucose 2026-03-14"), None);
     }
 }
+
+/// Report text is untrusted: any text parses without panicking, into finite values with one
+/// entry per analyte (10,000 cases each).
+#[cfg(test)]
+mod parse_properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn check(text: &str) -> Result<(), TestCaseError> {
+        for sex in [Sex::Male, Sex::Female, Sex::Unknown] {
+            let findings = parse(text, sex);
+            for value in &findings.values {
+                prop_assert!(value.value.is_finite(), "{value:?}");
+                prop_assert!(value.standard_value.is_none_or(f64::is_finite), "{value:?}");
+                prop_assert_eq!(
+                    findings
+                        .values
+                        .iter()
+                        .filter(|v| v.key == value.key)
+                        .count(),
+                    1
+                );
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        #[test]
+        fn any_text_parses(text in "\\PC{0,400}") {
+            check(&text)?;
+        }
+
+        #[test]
+        fn lab_like_lines_parse(
+            lines in proptest::collection::vec(
+                "(Glucose|Hemoglobin|HbA1c|Potassium|Sodium|LDL|Creatinine|TSH|Date)[ :]{0,3}[<>]?[-0-9.,eE]{0,14} ?(mg/dL|mmol/L|g/dL|%|mU/L|umol/L|µmol/L|xyz)? ?([-0-9., ]{0,12})?",
+                0..12,
+            ),
+        ) {
+            check(&lines.join("\n"))?;
+        }
+    }
+}
