@@ -135,12 +135,8 @@ pub async fn time_bodies(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let headers = req.headers();
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let chunked = headers.contains_key(header::TRANSFER_ENCODING);
+    let declared = super::declared_length(req.request());
+    let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
     // Without either header an HTTP/1.1 request has no body; its payload is then, for a
     // WebSocket upgrade, the socket's frames, which have their own keep-alive rules.
     if declared.is_none_or(|length| length == 0) && !chunked {

@@ -552,11 +552,7 @@ async fn read_body(
             )
         })
     };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared = super::declared_length(req).and_then(|len| usize::try_from(len).ok());
     if declared.is_some_and(|len| len > limit) {
         return Err(too_large());
     }

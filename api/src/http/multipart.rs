@@ -36,11 +36,7 @@ pub(super) async fn post(
     // Room for the operations, the map and part headers besides the files.
     let limit = (state.settings.upload_max_bytes as u64).saturating_mul(MAX_FILES as u64)
         + state.settings.graphql_body_limit as u64;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared = super::declared_length(req);
     if declared.is_some_and(|len| len > limit) {
         return too_large(kind, state);
     }
