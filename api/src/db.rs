@@ -85,20 +85,22 @@ pub fn split_worker_pool(share: u32) -> (u32, u32) {
     (share.saturating_sub(reads).max(1), reads)
 }
 
-/// A worker's reads (`read_pool`): `db` for SeaORM's statements, and a lazily opened pool
-/// of their own for plain reads, counted in `stats`.
-pub async fn worker_reads(
+/// One HTTP worker's pools of the database at `url`, from its `share` of `DB_POOL_SIZE`
+/// (`split_worker_pool`), both opened lazily and counted in `stats`: SeaORM's, for writes and
+/// everything but plain reads (`ReadPool::connection`), and the reads' own (`read_pool`).
+pub async fn worker_pools(
     url: &str,
     settings: &Settings,
-    max_connections: u32,
-    db: DatabaseConnection,
-    stats: Arc<DbStats>,
+    share: u32,
+    stats: &Arc<DbStats>,
 ) -> Result<ReadPool, DbErr> {
-    let reads = connect_lazy(url, settings, max_connections).await?;
+    let (writes, reads) = split_worker_pool(share);
+    let db = counted(connect_lazy(url, settings, writes).await?, stats.clone());
+    let reads = connect_lazy(url, settings, reads).await?;
     Ok(ReadPool::new(
         db,
         reads.get_postgres_connection_pool().clone(),
-        stats,
+        stats.clone(),
     ))
 }
 

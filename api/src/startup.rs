@@ -67,44 +67,21 @@ impl AppState {
     /// (`db::connect_lazy`), split between requests' reads (`read_pool`) and the rest.
     async fn for_worker(&self, pool_size: u32) -> Result<Self, sea_orm::DbErr> {
         let settings = &self.settings;
-        let (pool_size, reads_size) = db::split_worker_pool(pool_size);
-        let db = db::counted(
-            db::connect_lazy(&settings.database_url, settings, pool_size).await?,
-            self.db_stats.clone(),
-        );
-        let reads = db::worker_reads(
-            &settings.database_url,
-            settings,
-            reads_size,
-            db.clone(),
-            self.db_stats.clone(),
-        )
-        .await?;
-        let (read_db, replica_reads) = match &settings.database_read_url {
+        let reads =
+            db::worker_pools(&settings.database_url, settings, pool_size, &self.db_stats).await?;
+        let replica_reads = match &settings.database_read_url {
             Some(url) => {
-                let replica = db::counted(
-                    db::connect_lazy(url, settings, pool_size).await?,
-                    self.read_db_stats.clone(),
-                );
-                let reads = db::worker_reads(
-                    url,
-                    settings,
-                    reads_size,
-                    replica.clone(),
-                    self.read_db_stats.clone(),
-                )
-                .await?;
-                (Some(replica), Some(reads))
+                Some(db::worker_pools(url, settings, pool_size, &self.read_db_stats).await?)
             }
-            None => (None, None),
+            None => None,
         };
         self.worker_pools
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(reads.clone());
         Ok(Self {
-            db,
-            read_db,
+            db: reads.connection().clone(),
+            read_db: replica_reads.as_ref().map(|r| r.connection().clone()),
             reads,
             replica_reads,
             ..self.clone()
