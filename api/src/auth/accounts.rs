@@ -212,8 +212,8 @@ enum Source {
     Code,
 }
 
-fn failure_buckets(env: &Env<'_>, email: &str, source: Source) -> Vec<(String, &'static [Rule])> {
-    let account = address_key(email);
+/// The refusing buckets of `source` for the account whose `address_key` is `account`.
+fn failure_buckets(env: &Env<'_>, account: &str, source: Source) -> Vec<(String, &'static [Rule])> {
     let mut buckets = Vec::new();
     match source {
         Source::Stranger => {
@@ -250,14 +250,15 @@ async fn take_sign_in_slots(
     email: &str,
     source: Source,
 ) -> Result<Vec<i64>, AppError> {
+    let account = address_key(email);
     let mut slots = Vec::new();
-    for (bucket, rules) in failure_buckets(env, email, source) {
+    for (bucket, rules) in failure_buckets(env, &account, source) {
         slots.push(rate_limit::hit(env.db, &bucket, rules, env.now()).await?);
     }
     if matches!(source, Source::Code) {
         return Ok(slots);
     }
-    let bucket = format!("sign-in:account:{}", address_key(email));
+    let bucket = format!("sign-in:account:{account}");
     let (slot, earlier) = rate_limit::record(env.db, &bucket, SLOW_DOWN_WINDOW, env.now()).await?;
     slots.push(slot);
     if matches!(source, Source::Stranger) {
