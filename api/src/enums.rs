@@ -321,6 +321,8 @@ db_enum! {
         AnalyzeReport = "analyze_report",
         /// Build the archive a user asked for with `exportMyData`.
         ExportData = "export_data",
+        /// Deliver one mail (a code, a reset token, a security notice), sealed at rest.
+        SendMail = "send_mail",
     }
 }
 

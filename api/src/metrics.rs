@@ -27,6 +27,7 @@ pub struct Metrics {
     jobs: IntGaugeVec,
     subscribers: IntGauge,
     statements: IntCounter,
+    job_polls: IntCounter,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -73,7 +74,12 @@ impl Metrics {
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(jobs.clone()))?;
         registry.register(Box::new(subscribers.clone()))?;
+        let job_polls = IntCounter::new(
+            "job_polls_total",
+            "Times this process's job workers looked for due jobs",
+        )?;
         registry.register(Box::new(statements.clone()))?;
+        registry.register(Box::new(job_polls.clone()))?;
         Ok(Self {
             registry,
             requests,
@@ -83,6 +89,7 @@ impl Metrics {
             jobs,
             subscribers,
             statements,
+            job_polls,
             operations: Mutex::new(HashSet::new()),
         })
     }
@@ -127,10 +134,13 @@ impl Metrics {
         jobs: (i64, i64),
         subscribers: usize,
         statements: u64,
+        job_polls: u64,
     ) -> Result<String, prometheus::Error> {
-        // The pool counts statements itself; the counter catches up to its reading.
+        // The pool and the workers count for themselves; the counters catch up to their readings.
         self.statements
             .inc_by(statements.saturating_sub(self.statements.get()));
+        self.job_polls
+            .inc_by(job_polls.saturating_sub(self.job_polls.get()));
         let (size, idle) = pool;
         let idle = i64::try_from(idle).unwrap_or(i64::MAX);
         self.pool.with_label_values(&["open"]).set(i64::from(size));

@@ -56,6 +56,12 @@ pub struct AppServices {
     /// A real argon2id hash of a random password: sign-in for an unknown email verifies
     /// against it, so it costs the same time as a wrong password.
     pub dummy_password_hash: String,
+    /// Wakes an idle job worker of this process at once (mail just queued), instead of at
+    /// its next poll.
+    pub job_wake: tokio::sync::Notify,
+    /// Times this process's workers have looked for due jobs (`echo_job_polls_total`): shows
+    /// the workers are alive, and lets a test know a worker has looked since a moment.
+    pub job_polls: std::sync::atomic::AtomicU64,
 }
 
 pub type SharedServices = Arc<AppServices>;
@@ -119,7 +125,14 @@ impl AppServices {
                 ocr_command: settings.ocr_command.clone(),
             },
             dummy_password_hash: password::hash_blocking(&crate::auth::token::generate())?,
+            job_wake: tokio::sync::Notify::new(),
+            job_polls: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// Tells an idle job worker here that work was committed (call after the commit).
+    pub fn wake_jobs(&self) {
+        self.job_wake.notify_one();
     }
 }
 

@@ -309,7 +309,7 @@ async fn code_requests_are_throttled_per_address() {
             .error_codes(),
         ["RATE_LIMITED"]
     );
-    assert_eq!(app.mail.settled_count(email).await, 5);
+    assert_eq!(app.settled_mail_count(email).await, 5);
     app.clock.advance(Duration::hours(1));
     ok(&request_code(&app, email, "REGISTRATION").await);
 }
@@ -345,7 +345,7 @@ async fn unknown_and_known_addresses_get_the_same_answers() {
             .iter()
             .any(|m| m.subject() == "Someone tried to use your email address")
     );
-    assert_eq!(app.mail.settled_count(unknown).await, 1);
+    assert_eq!(app.settled_mail_count(unknown).await, 1);
 }
 
 #[tokio::test]
@@ -540,7 +540,7 @@ async fn inactive_users_cannot_sign_in_and_their_sessions_stop() {
     app.clock.advance(Duration::seconds(61));
     ok(&request_code(&app, email, "LOGIN").await);
     assert_eq!(
-        app.mail.settled_count(email).await,
+        app.settled_mail_count(email).await,
         1,
         "no login code for an inactive account"
     );
@@ -854,7 +854,7 @@ async fn sign_in_failures_and_mail_requests_are_throttled_per_client_address() {
         ["RATE_LIMITED"],
         "the 31st mail from one address in an hour"
     );
-    assert_eq!(app.mail.settled_count("one-more@example.com").await, 0);
+    assert_eq!(app.settled_mail_count("one-more@example.com").await, 0);
 }
 
 #[tokio::test]

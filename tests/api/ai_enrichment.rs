@@ -175,7 +175,7 @@ async fn a_job_left_by_a_dead_worker_completes_after_restart_exactly_once() {
     let second = first
         .another_server(|s| s.ai_base_url = Some(url.clone()))
         .await;
-    tokio::time::sleep(StdDuration::from_millis(500)).await;
+    second.wait_for_job_polls(2).await;
     assert_eq!(job_status(&second).await, ("running".to_owned(), 1));
     assert!(fake.requests().is_empty());
 

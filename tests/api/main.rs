@@ -13,6 +13,7 @@ mod connections;
 mod database_schema;
 mod export;
 mod graphql_http;
+mod mail;
 mod pgbouncer;
 mod probes;
 mod replica;

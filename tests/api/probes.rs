@@ -121,4 +121,10 @@ async fn metrics_count_operations_errors_pool_and_queue() {
     }
     assert!(text.contains("echo_graphql_request_duration_seconds_bucket{operation=\"Home\""));
     assert!(text.contains("echo_db_pool_connections{state=\"open\"}"));
+    // The worker has been looking for jobs (it polls every 50 ms in tests).
+    let polls = text
+        .lines()
+        .find_map(|l| l.strip_prefix("echo_job_polls_total "))
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(polls.is_some_and(|n| n > 0), "{text}");
 }

@@ -860,6 +860,13 @@ async fn child_server_process() {
     let mut settings = api::config::Settings::for_database(database_url);
     settings.skip_migrations = true;
     settings.ai_base_url = std::env::var("ECHO_CHILD_AI_URL").ok();
+    settings.smtp_url = std::env::var("ECHO_CHILD_SMTP_URL").ok();
+    if let Some(key) = std::env::var("ECHO_CHILD_OTP_SECRET")
+        .ok()
+        .filter(|key| !key.is_empty())
+    {
+        settings.otp_secret = Some(key);
+    }
     settings.storage_root = std::env::var("ECHO_CHILD_STORAGE_ROOT")
         .ok()
         .map(Into::into);

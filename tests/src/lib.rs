@@ -207,18 +207,40 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the server with settings adjusted by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let db_name = fresh_database().await;
-    spawn_app_on(db_name, configure).await
+    spawn_app_on(db_name, Arc::new(ManualClock::default()), configure).await
 }
 
 impl TestApp {
     /// A second server on this test's database (another replica, or the one after a restart),
-    /// with its own clock.
+    /// with its own clock and mail server, and the same server key (as replicas share
+    /// `OTP_SECRET`).
     pub async fn another_server(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
-        spawn_app_on(self.db_name.clone(), configure).await
+        self.another_server_later(Duration::zero(), configure).await
+    }
+
+    /// [`another_server`](Self::another_server) whose clock runs `later` ahead from its first
+    /// moment: a restart after an outage of that length.
+    pub async fn another_server_later(
+        &self,
+        later: Duration,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestApp {
+        let key = self.state.settings.otp_secret.clone();
+        let clock = Arc::new(ManualClock::default());
+        clock.advance(later);
+        spawn_app_on(self.db_name.clone(), clock, move |s| {
+            s.otp_secret = key;
+            configure(s);
+        })
+        .await
     }
 }
 
-async fn spawn_app_on(db_name: String, configure: impl FnOnce(&mut Settings)) -> TestApp {
+async fn spawn_app_on(
+    db_name: String,
+    clock: Arc<ManualClock>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         let settings = Settings::for_database("");
         api::telemetry::init(&settings);
@@ -228,7 +250,6 @@ async fn spawn_app_on(db_name: String, configure: impl FnOnce(&mut Settings)) ->
     let mut settings = Settings::for_database(&database_url);
     settings.smtp_url = Some(mail.url.clone());
     configure(&mut settings);
-    let clock = Arc::new(ManualClock::default());
     let app = Application::build_with_clock(settings, Some(clock.clone()))
         .await
         .expect("build application");
@@ -443,6 +464,40 @@ impl TestApp {
         row.try_get_by_index::<String>(0).expect("text")
     }
 
+    /// Waits (up to 10 s) until no mail is queued or being sent: every mail the requests so
+    /// far queued has reached the SMTP server, or been given up. A server without job
+    /// workers never drains, and the test fails here rather than pass on an empty inbox.
+    pub async fn mail_drained(&self) {
+        const PENDING: &str = "SELECT count(*) FROM jobs \
+             WHERE kind = 'send_mail' AND status IN ('queued', 'running')";
+        for _ in 0..200 {
+            if self.scalar_i64(PENDING).await == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("mail still queued after 10 s");
+    }
+
+    /// Waits (up to 10 s) until this server's job workers have looked for due jobs `count`
+    /// times since it started: whatever they could claim by then, they have.
+    pub async fn wait_for_job_polls(&self, count: u64) {
+        use std::sync::atomic::Ordering;
+        for _ in 0..200 {
+            if self.state.services.job_polls.load(Ordering::Relaxed) >= count {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the job workers did not poll {count} times within 10 s");
+    }
+
+    /// How many messages `address` has once every queued mail is delivered.
+    pub async fn settled_mail_count(&self, address: &str) -> usize {
+        self.mail_drained().await;
+        self.mail.messages_to(address).len()
+    }
+
     pub async fn scalar_i64(&self, sql: &str) -> i64 {
         let row = self
             .db
@@ -479,6 +534,10 @@ impl ChildServer {
             ])
             .env("ECHO_CHILD_DATABASE_URL", &app.database_url)
             .env("ECHO_CHILD_STORAGE_ROOT", app.state.settings.storage_root())
+            .env(
+                "ECHO_CHILD_OTP_SECRET",
+                app.state.settings.otp_secret.clone().unwrap_or_default(),
+            )
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null());
         for (name, value) in env {

@@ -127,10 +127,4 @@ impl MailServer {
             self.messages_to(address)
         );
     }
-
-    /// Lets background deliveries settle, then returns how many messages `address` has.
-    pub async fn settled_count(&self, address: &str) -> usize {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        self.messages_to(address).len()
-    }
 }

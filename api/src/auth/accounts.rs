@@ -2,14 +2,14 @@
 //! email change, account deletion. Resolvers parse and call these; the rules live here.
 //!
 //! Answers never tell whether an address has an account: code and reset requests answer the
-//! same and mail in the background; a sign-in for an unknown address verifies against a dummy
+//! same, and mail is queued and sent by the job runner (`mail::job`); a sign-in for an unknown address verifies against a dummy
 //! hash so it costs the same time as a wrong password, and fails with the same error.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{otp_verifications, password_reset_tokens, user_sessions, users};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -32,6 +32,8 @@ use crate::{
 pub const OTP_TTL: Duration = Duration::minutes(10);
 pub const OTP_MAX_ATTEMPTS: i32 = 5;
 pub const RESET_TOKEN_TTL: Duration = Duration::minutes(60);
+/// How long a security notice (password changed, address taken) is still worth delivering.
+const NOTICE_TTL: Duration = Duration::days(7);
 pub const DEVICE_INFO_MAX_BYTES: usize = 1024;
 const USER_AGENT_MAX_CHARS: usize = 256;
 
@@ -67,17 +69,31 @@ impl Env<'_> {
         self.services.clock.now()
     }
 
-    fn mail(&self, to: &str, subject: &str, body: String) {
+    /// Queues a mail on `conn`: the flow's transaction, so the mail exists exactly when what it
+    /// announces does. Wake the job runner after the commit.
+    async fn queue_mail(
+        &self,
+        conn: &impl ConnectionTrait,
+        to: &str,
+        subject: &str,
+        body: String,
+        valid_for: Duration,
+    ) -> Result<(), AppError> {
         let mail = OutgoingMail {
             to: to.to_owned(),
             subject: subject.to_owned(),
             body,
         };
-        mail::send_in_background(
-            self.services.mailer.clone(),
-            self.services.mail_from.clone(),
-            mail,
-        );
+        mail::job::queue(conn, self.services, &mail, valid_for).await?;
+        Ok(())
+    }
+
+    /// Queues a notice outside any transaction and wakes the job runner.
+    async fn notify(&self, to: &str, subject: &str, body: String) -> Result<(), AppError> {
+        self.queue_mail(self.db, to, subject, body, NOTICE_TTL)
+            .await?;
+        self.services.wake_jobs();
+        Ok(())
     }
 
     async fn audit(&self, event: AuditEvent) -> Result<(), AppError> {
@@ -348,8 +364,8 @@ async fn throttle_send(env: &Env<'_>, bucket: String) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Issues a new code for (email, purpose), killing older ones; returns the code to mail.
-async fn issue_code(env: &Env<'_>, email: &str, purpose: OtpPurpose) -> Result<String, AppError> {
+/// Issues a new code for (email, purpose), killing older ones, and mails it.
+async fn send_code(env: &Env<'_>, email: &str, purpose: OtpPurpose) -> Result<(), AppError> {
     let code = super::otp::generate_code();
     let txn = env.db.begin().await?;
     otp_verifications::Entity::update_many()
@@ -369,8 +385,11 @@ async fn issue_code(env: &Env<'_>, email: &str, purpose: OtpPurpose) -> Result<S
     }
     .insert(&txn)
     .await?;
+    let (subject, body) = code_mail(&code, purpose);
+    env.queue_mail(&txn, email, subject, body, OTP_TTL).await?;
     txn.commit().await?;
-    Ok(code)
+    env.services.wake_jobs();
+    Ok(())
 }
 
 /// Spends the current code for (email, purpose) if `code` is it. A wrong guess counts an
@@ -453,21 +472,19 @@ pub async fn request_email_otp(
     match (purpose, &account) {
         // A new account for a free address, sign-in for an active one, a move to a free one.
         (OtpPurpose::Registration | OtpPurpose::EmailChange, None) | (OtpPurpose::Login, Some(users::Model { is_active: true, .. })) => {
-            let code = issue_code(env, &email, purpose).await?;
-            let (subject, body) = code_mail(&code, purpose);
-            env.mail(&email, subject, body);
+            send_code(env, &email, purpose).await?;
             let actor = viewer.map(|v| v.user.id).or(account.as_ref().map(|a| a.id));
             let event = AuditEvent { event: AuditEventType::OtpSent, actor, subject: actor, ip: env.client.ip, details: json!({ "purpose": purpose.as_db() }) };
             env.audit(event).await?;
         }
         // The address is taken: its owner hears of the attempt instead of getting a code.
-        (OtpPurpose::Registration | OtpPurpose::EmailChange, Some(_)) => env.mail(
+        (OtpPurpose::Registration | OtpPurpose::EmailChange, Some(_)) => env.notify(
             &email,
             "Someone tried to use your email address",
             "Someone asked to use this address for an Echo Health account, but it already has one.\n\n\
              If it was you, sign in instead (or reset your password). If not, you can ignore this mail.\n"
                 .to_owned(),
-        ),
+        ).await?,
         // No active account to sign in to: nothing to send.
         (OtpPurpose::Login, _) => {}
     }
@@ -611,14 +628,14 @@ pub async fn request_password_reset(env: &Env<'_>, raw_email: &str) -> Result<()
     }
     .insert(&txn)
     .await?;
-    txn.commit().await?;
     let link = env
         .services
         .password_reset_url
         .as_ref()
         .map(|url| format!("\n{url}{reset_token}\n"))
         .unwrap_or_default();
-    env.mail(
+    env.queue_mail(
+        &txn,
         &email,
         "Reset your Echo Health password",
         format!(
@@ -628,20 +645,33 @@ pub async fn request_password_reset(env: &Env<'_>, raw_email: &str) -> Result<()
              If you did not ask for it, ignore this mail: your password stays as it is.\n",
             RESET_TOKEN_TTL.num_minutes()
         ),
-    );
+        RESET_TOKEN_TTL,
+    )
+    .await?;
+    txn.commit().await?;
+    env.services.wake_jobs();
     env.audit(env.own_event(AuditEventType::PasswordResetRequested, user.id))
         .await
 }
 
-fn password_changed_mail(env: &Env<'_>, email: &str, how: &str) {
-    env.mail(
+/// Queues, in the flow's transaction, the notice that the password changed.
+async fn queue_password_changed_mail(
+    env: &Env<'_>,
+    txn: &impl ConnectionTrait,
+    email: &str,
+    how: &str,
+) -> Result<(), AppError> {
+    env.queue_mail(
+        txn,
         email,
         "Your Echo Health password was changed",
         format!(
             "The password of your Echo Health account was {how}.\n\n\
              If this was not you, reset your password now and contact support.\n"
         ),
-    );
+        NOTICE_TTL,
+    )
+    .await
 }
 
 /// Sets a new password with a mailed token. Never signs in; ends every session.
@@ -690,8 +720,9 @@ pub async fn reset_password(
         env.now(),
     )
     .await?;
+    queue_password_changed_mail(env, &txn, &user.email, "reset with a mailed token").await?;
     txn.commit().await?;
-    password_changed_mail(env, &user.email, "reset with a mailed token");
+    env.services.wake_jobs();
     Ok(())
 }
 
@@ -722,8 +753,9 @@ pub async fn change_password(
         env.now(),
     )
     .await?;
+    queue_password_changed_mail(env, &txn, &user.email, "changed while signed in").await?;
     txn.commit().await?;
-    password_changed_mail(env, &user.email, "changed while signed in");
+    env.services.wake_jobs();
     Ok(revoked)
 }
 
@@ -749,13 +781,14 @@ pub async fn change_email(
         .map_err(taken_as_invalid_code)?;
     env.audit(env.own_event(AuditEventType::EmailChanged, user.id))
         .await?;
-    env.mail(
+    env.notify(
         &user.email,
         "Your Echo Health email address was changed",
         "Your Echo Health account now uses another email address; mail will no longer come here.\n\n\
          If this was not you, contact support at once.\n"
             .to_owned(),
-    );
+    )
+    .await?;
     Ok(updated)
 }
 

@@ -56,6 +56,10 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         jobs,
         state.events.subscribers(),
         state.db_stats.statements(),
+        state
+            .services
+            .job_polls
+            .load(std::sync::atomic::Ordering::Relaxed),
     ) {
         Ok(text) => HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4; charset=utf-8")

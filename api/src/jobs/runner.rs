@@ -13,6 +13,7 @@ use crate::{
     enums::{JobKind, JobStatus},
     error::error_chain,
     export::job as export_job,
+    mail::job as mail_job,
     reports::analysis::job as report_job,
     services::SharedServices,
 };
@@ -61,11 +62,17 @@ impl JobRunner {
                 return;
             }
             let now = self.services.clock.now();
-            match claim(&self.db, now, self.config.lease).await {
+            let claimed = claim(&self.db, now, self.config.lease).await;
+            // Counted once the claim has taken effect: a job it took is already marked.
+            self.services
+                .job_polls
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            match claimed {
                 Ok(Some(job)) => self.execute(job).await,
                 Ok(None) => {
                     tokio::select! {
                         _ = tokio::time::sleep(self.config.poll_interval) => {}
+                        _ = self.services.job_wake.notified() => {}
                         _ = shutdown.changed() => {}
                     }
                 }
@@ -95,6 +102,7 @@ impl JobRunner {
             Ok(JobKind::ExportData) => {
                 export_job::record_failure(&self.db, &job.payload, now).await
             }
+            Ok(JobKind::SendMail) => mail_job::record_failure(&self.db, job.id).await,
             Err(_) => Ok(()),
         }
     }
@@ -109,6 +117,9 @@ impl JobRunner {
             }
             Ok(JobKind::ExportData) => {
                 export_job::run(&self.db, &self.services, &job.payload).await
+            }
+            Ok(JobKind::SendMail) => {
+                mail_job::run(&self.db, &self.services, job.id, &job.payload).await
             }
             Err(err) => Err(JobError::Permanent(err.to_string())),
         };

@@ -1,10 +1,13 @@
 //! Outgoing mail behind the [`Mailer`] trait: SMTP (lettre) when `SMTP_URL` is set, otherwise
 //! an outbox folder of `.eml` files so local sign-up works without a mail server.
 //!
-//! Mail is sent in the background ([`send_in_background`]): a request takes as long whether or
-//! not it mails anyone, so timing does not tell whether an address has an account. The log
-//! never carries a message's content or its full recipient.
+//! Mail is queued as a durable job ([`job::queue`]), sealed at rest, in the transaction that
+//! makes what it announces, and delivered by the job runner: a request takes as long whether
+//! or not it mails anyone, so timing does not tell whether an address has an account, and a
+//! message queued when the process stops is delivered after the restart. The log never
+//! carries a message's content or its full recipient.
 
+pub mod job;
 mod outbox;
 mod smtp;
 
@@ -14,6 +17,7 @@ use lettre::{
     Message,
     message::{Mailbox, header::ContentType},
 };
+use serde::{Deserialize, Serialize};
 
 pub use outbox::OutboxMailer;
 pub use smtp::SmtpMailer;
@@ -21,44 +25,42 @@ pub use smtp::SmtpMailer;
 use crate::error::BoxError;
 
 /// A short plain-text message.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutgoingMail {
     pub to: String,
     pub subject: String,
     pub body: String,
 }
 
-pub type MailFuture<'a> = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send + 'a>>;
+/// Why a message was not delivered.
+#[derive(Debug)]
+pub struct SendError {
+    /// The server refused it for good (a 5xx reply): another attempt cannot help.
+    pub permanent: bool,
+    pub reason: String,
+}
+
+pub type MailFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
 
 pub trait Mailer: Send + Sync + 'static {
+    /// Delivers `message`; `Ok` means the server accepted it.
     fn send(&self, message: Message) -> MailFuture<'_>;
 }
 
 pub type SharedMailer = Arc<dyn Mailer>;
 
-/// Builds the RFC 5322 message.
-pub fn build_message(from: &Mailbox, mail: &OutgoingMail) -> Result<Message, BoxError> {
+/// Builds the RFC 5322 message; `message_id` (`<id@domain>`) is the same for every attempt of
+/// one job, so a copy delivered twice is recognisably the same message.
+pub fn build_message(
+    from: &Mailbox,
+    mail: &OutgoingMail,
+    message_id: Option<String>,
+) -> Result<Message, BoxError> {
     Ok(Message::builder()
         .from(from.clone())
         .to(mail.to.parse()?)
         .subject(mail.subject.clone())
+        .message_id(message_id)
         .header(ContentType::TEXT_PLAIN)
         .body(mail.body.clone())?)
-}
-
-/// Sends `mail` without making the caller wait; failures are logged without content.
-pub fn send_in_background(mailer: SharedMailer, from: Mailbox, mail: OutgoingMail) {
-    tokio::spawn(async move {
-        let domain = mail.to.rsplit('@').next().unwrap_or_default().to_owned();
-        let result = match build_message(&from, &mail) {
-            Ok(message) => mailer.send(message).await,
-            Err(err) => Err(err),
-        };
-        match result {
-            Ok(()) => {
-                tracing::info!(recipient_domain = %domain, subject = %mail.subject, "mail sent")
-            }
-            Err(err) => tracing::error!(recipient_domain = %domain, error = %err, "mail not sent"),
-        }
-    });
 }

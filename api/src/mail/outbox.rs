@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use lettre::Message;
 
-use super::{MailFuture, Mailer};
+use super::{MailFuture, Mailer, SendError};
 
 pub struct OutboxMailer {
     dir: PathBuf,
@@ -26,8 +26,17 @@ impl Mailer for OutboxMailer {
                 chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
                 uuid::Uuid::new_v4()
             );
-            tokio::fs::write(self.dir.join(name), message.formatted()).await?;
-            Ok(())
+            // Written under a hidden name and renamed, so a reader never sees half a message.
+            let partial = self.dir.join(format!(".{name}.partial"));
+            let written = async {
+                tokio::fs::write(&partial, message.formatted()).await?;
+                tokio::fs::rename(&partial, self.dir.join(&name)).await
+            };
+            // A full or unwritable disk may recover: worth another attempt.
+            written.await.map_err(|err| SendError {
+                permanent: false,
+                reason: err.to_string(),
+            })
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::{MailFuture, Mailer};
+use super::{MailFuture, Mailer, SendError};
 use crate::error::BoxError;
 
 pub struct SmtpMailer {
@@ -21,8 +21,13 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     fn send(&self, message: Message) -> MailFuture<'_> {
         Box::pin(async move {
-            self.transport.send(message).await?;
-            Ok(())
+            match self.transport.send(message).await {
+                Ok(_) => Ok(()),
+                Err(err) => Err(SendError {
+                    permanent: err.is_permanent(),
+                    reason: crate::error::error_chain(&err),
+                }),
+            }
         })
     }
 }
