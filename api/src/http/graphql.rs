@@ -499,11 +499,16 @@ pub(super) fn client_info(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> Clie
 /// Picks the response media type from `Accept`: the acceptable type with the highest q,
 /// `application/graphql-response+json` on a tie; no header or a wildcard means JSON.
 fn negotiate(req: &HttpRequest) -> Option<ResponseKind> {
-    let Some(accept) = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-    else {
+    negotiate_accept(
+        req.headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// [`negotiate`] on the header's text (`None`: no header, or one that is not visible ASCII).
+fn negotiate_accept(accept: Option<&str>) -> Option<ResponseKind> {
+    let Some(accept) = accept else {
         return Some(ResponseKind::Json);
     };
     let mut best: Option<(f32, ResponseKind)> = None;
@@ -602,4 +607,88 @@ fn respond(kind: ResponseKind, status: StatusCode, body: &Json) -> HttpResponse 
     HttpResponse::build(status)
         .content_type(kind.content_type())
         .body(body.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// One media range of an `Accept` header, as clients write them and as they should not.
+    fn media_range() -> impl Strategy<Value = String> {
+        let media = prop_oneof![
+            Just(GRAPHQL_RESPONSE_JSON.to_owned()),
+            Just(APPLICATION_JSON.to_owned()),
+            Just("Application/JSON".to_owned()),
+            Just("*/*".to_owned()),
+            Just("application/*".to_owned()),
+            Just("text/html".to_owned()),
+            "[a-z*]{0,8}/[a-z+*.-]{0,12}",
+        ];
+        let q = prop_oneof![
+            Just(String::new()),
+            (0u16..=1000).prop_map(|q| format!(";q={}", f32::from(q) / 1000.0)),
+            "(;[ a-z=0-9.-]{0,8}){0,2}",
+            Just(";q=NaN".to_owned()),
+            Just(";q=inf".to_owned()),
+            Just(";q=-1".to_owned()),
+        ];
+        (media, q).prop_map(|(media, q)| format!("{media}{q}"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        #[test]
+        fn any_accept_header_gets_an_answer_without_panicking(accept in "\\PC{0,200}") {
+            let _ = negotiate_accept(Some(&accept));
+        }
+
+        #[test]
+        fn the_order_of_media_ranges_never_changes_the_choice(
+            ranges in proptest::collection::vec(media_range(), 0..6),
+            rotate in 0usize..6,
+        ) {
+            let header = ranges.join(", ");
+            let mut turned = ranges.clone();
+            if !turned.is_empty() {
+                let by = rotate % turned.len();
+                turned.rotate_left(by);
+            }
+            let mut reversed = ranges.clone();
+            reversed.reverse();
+            let choice = negotiate_accept(Some(&header));
+            prop_assert_eq!(choice, negotiate_accept(Some(&turned.join(","))));
+            prop_assert_eq!(choice, negotiate_accept(Some(&reversed.join(" , "))));
+        }
+
+        #[test]
+        fn a_type_preferred_above_the_rest_is_chosen_and_q0_never(
+            others in proptest::collection::vec(
+                (prop_oneof![Just("application/json"), Just("*/*"), Just("text/plain")], 0u16..=900),
+                0..4,
+            ),
+        ) {
+            let rest: Vec<String> = others
+                .iter()
+                .map(|(media, q)| format!("{media};q={}", f32::from(*q) / 1000.0))
+                .collect();
+            let preferred = format!("{GRAPHQL_RESPONSE_JSON};q=0.95, {}", rest.join(", "));
+            prop_assert_eq!(negotiate_accept(Some(&preferred)), Some(ResponseKind::GraphqlResponseJson));
+            let refused = format!("{GRAPHQL_RESPONSE_JSON};q=0, application/json;q=0, */*;q=0, {}",
+                rest.iter().filter(|r| r.starts_with("text/")).cloned().collect::<Vec<_>>().join(","));
+            prop_assert_eq!(negotiate_accept(Some(&refused)), None);
+        }
+    }
+
+    #[test]
+    fn no_header_means_json_and_ties_go_to_the_graphql_media_type() {
+        assert_eq!(negotiate_accept(None), Some(ResponseKind::Json));
+        assert_eq!(
+            negotiate_accept(Some("application/json, application/graphql-response+json")),
+            Some(ResponseKind::GraphqlResponseJson)
+        );
+        assert_eq!(negotiate_accept(Some("text/html")), None);
+    }
 }

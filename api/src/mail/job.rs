@@ -186,6 +186,7 @@ async fn erase(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::config::Settings;

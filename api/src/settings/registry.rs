@@ -241,7 +241,84 @@ fn reminder_schedule(value: &str) -> Result<String, String> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    fn any_key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(KNOWN.iter().map(|k| k.key.to_owned()).collect::<Vec<_>>()),
+            "custom\\.[a-z0-9_.-]{0,70}",
+            "\\PC{0,30}",
+        ]
+    }
+
+    fn any_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "\\PC{0,120}",
+            " ?-?[0-9]{1,25}(\\.[0-9]{0,6})?([eE][+-]?[0-9]{1,3})? ?",
+            any::<f64>().prop_map(|f| f.to_string()),
+            "(true|false|TRUE|False|yes|1| true )",
+            "(light|dark|system|metric|imperial|[a-z]{2}(-[A-Z]{2})?)",
+            schedule().prop_map(|v| v.to_string()),
+            "\\{\"timezone\":\"[A-Za-z/_+-]{0,70}\",\"reminders\":\\[\\{\"label\":\"\\PC{0,70}\",\"time\":\"[0-9:]{0,6}\",\"days\":\\[\"(mon|tue|sun|xyz)\"\\]\\}\\]\\}",
+        ]
+    }
+
+    fn any_type() -> impl Strategy<Value = Option<SettingType>> {
+        proptest::option::of(proptest::sample::select(vec![
+            SettingType::String,
+            SettingType::Integer,
+            SettingType::Float,
+            SettingType::Boolean,
+            SettingType::Json,
+        ]))
+    }
+
+    /// A reminder schedule that keeps every documented rule.
+    fn schedule() -> impl Strategy<Value = serde_json::Value> {
+        let reminder = (
+            "[A-Za-z0-9][A-Za-z0-9 ,.-]{0,40}[A-Za-z]",
+            0u32..24,
+            0u32..60,
+            proptest::sample::subsequence(DAYS.to_vec(), 1..=7),
+        )
+            .prop_map(|(label, hour, minute, days)| {
+                serde_json::json!({ "label": label, "time": format!("{hour:02}:{minute:02}"), "days": days })
+            });
+        (
+            "[A-Z][a-z]{1,12}/[A-Z][a-z_]{1,14}",
+            proptest::collection::vec(reminder, 0..=MAX_REMINDERS),
+        )
+            .prop_map(|(timezone, reminders)| {
+                serde_json::json!({ "timezone": timezone, "reminders": reminders })
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        #[test]
+        fn any_setting_is_stored_in_a_form_that_validates_to_itself(
+            key in any_key(),
+            value in any_value(),
+            setting_type in any_type(),
+        ) {
+            if let Ok((stored, stored_type)) = validate(&key, &value, setting_type) {
+                prop_assert_eq!(
+                    validate(&key, &stored, Some(stored_type)),
+                    Ok((stored.clone(), stored_type)),
+                    "{}={:?} stored as {:?}", key, value, stored
+                );
+            }
+        }
+
+        #[test]
+        fn every_well_formed_reminder_schedule_is_accepted_unchanged(schedule in schedule()) {
+            let (stored, _) = validate("reminder_schedule", &schedule.to_string(), None).unwrap();
+            prop_assert_eq!(serde_json::from_str::<serde_json::Value>(&stored).unwrap(), schedule);
+        }
+    }
 
     fn ok(key: &str, value: &str) -> String {
         validate(key, value, None)

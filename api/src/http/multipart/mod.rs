@@ -1,10 +1,10 @@
 //! GraphQL multipart requests (the GraphQL multipart request specification) for uploads.
 //!
-//! The body is streamed into async-graphql's multipart parser, which spools each file to an
+//! The body is streamed into our multipart reader ([`form`]), which spools each file to an
 //! anonymous temporary file. Limits cut the request off early instead of buffering it:
 //! a `Content-Length` over the limit is refused before reading, and a body that grows past it
 //! while streaming is cut off there (413 in both cases); a single file over
-//! `UPLOAD_MAX_BYTES` is refused by the parser. At most two files per request.
+//! `UPLOAD_MAX_BYTES` is refused by the reader. At most two files per request.
 //!
 //! No CSRF token is needed: the API authenticates with a bearer header, which a cross-site
 //! form cannot send.
@@ -18,12 +18,13 @@ use std::{
 };
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
-use async_graphql::{ParseRequestError, http::MultipartOptions};
-use futures_util::{StreamExt, TryStreamExt, stream};
+use futures_util::{StreamExt, stream};
 use tokio::sync::mpsc;
 
 use super::graphql::{ResponseKind, execute, request_error};
-use crate::startup::AppState;
+use crate::{error::error_chain, startup::AppState};
+
+mod form;
 
 const MAX_FILES: usize = 2;
 
@@ -65,26 +66,35 @@ pub(super) async fn post(
     });
     let body = stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|item| (item, receiver))
-    })
-    .boxed()
-    .into_async_read();
+    });
 
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let options = MultipartOptions::default()
-        .max_file_size(state.settings.upload_max_bytes)
-        .max_num_files(MAX_FILES);
-    match async_graphql::http::receive_body(content_type, body, options).await {
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let limits = form::Limits {
+        operations_bytes: state.settings.graphql_body_limit as u64,
+        file_bytes: state.settings.upload_max_bytes as u64,
+        files: MAX_FILES,
+    };
+    match form::read(content_type, body, limits).await {
         Ok(request) => execute(req, state, kind, request, super::graphql::Method::Post).await,
         Err(_) if over_limit.load(Ordering::SeqCst) => too_large(kind, state),
-        Err(ParseRequestError::PayloadTooLarge) => too_large(kind, state),
-        Err(err) => request_error(
+        Err(form::FormError::TooLarge) => too_large(kind, state),
+        Err(form::FormError::Invalid(why)) => request_error(
             kind,
             StatusCode::BAD_REQUEST,
-            &format!("the multipart request is not valid: {err}"),
+            &format!("the multipart request is not valid: {why}"),
         ),
+        Err(form::FormError::Storage(err)) => {
+            tracing::error!(error = %error_chain(&err), "could not spool an upload");
+            request_error(
+                kind,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the upload could not be stored; try again",
+            )
+        }
     }
 }
 
