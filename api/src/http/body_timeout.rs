@@ -116,14 +116,11 @@ pub struct BodyTimeouts {
 
 impl BodyTimeouts {
     pub fn from_settings(settings: &crate::config::Settings) -> Self {
-        let largest = settings
-            .upload_max_bytes
-            .max(settings.avatar_max_bytes)
-            .max(settings.graphql_body_limit);
         Self {
             idle_secs: settings.body_idle_timeout_secs,
             min_bytes_per_sec: settings.body_min_bytes_per_sec,
-            max_body: u64::try_from(largest).unwrap_or(u64::MAX),
+            // Every upload (reports and avatars) is a multipart body.
+            max_body: super::multipart::largest_body(settings),
         }
     }
 }

@@ -22,11 +22,18 @@ use futures_util::{StreamExt, stream};
 use tokio::sync::mpsc;
 
 use super::graphql::{ResponseKind, execute, request_error};
-use crate::{error::error_chain, startup::AppState};
+use crate::{config::Settings, error::error_chain, startup::AppState};
 
 mod form;
 
 const MAX_FILES: usize = 2;
+
+/// The largest multipart body accepted: the files, and room for the operations, the map and
+/// the part headers besides them. Also the largest body of any request (`body_timeout`).
+pub(super) fn largest_body(settings: &Settings) -> u64 {
+    (settings.upload_max_bytes as u64).saturating_mul(MAX_FILES as u64)
+        + settings.graphql_body_limit as u64
+}
 
 pub(super) async fn post(
     req: &HttpRequest,
@@ -34,9 +41,7 @@ pub(super) async fn post(
     state: &AppState,
     kind: ResponseKind,
 ) -> HttpResponse {
-    // Room for the operations, the map and part headers besides the files.
-    let limit = (state.settings.upload_max_bytes as u64).saturating_mul(MAX_FILES as u64)
-        + state.settings.graphql_body_limit as u64;
+    let limit = largest_body(&state.settings);
     let declared = super::declared_length(req);
     if declared.is_some_and(|len| len > limit) {
         return too_large(kind, state);
