@@ -101,9 +101,10 @@ mod tests {
             async_graphql::Name::new("sha256Hash"),
             async_graphql::Value::String(hash.to_owned()),
         );
-        request
-            .extensions
-            .insert("persistedQuery".into(), async_graphql::Value::Object(fields));
+        request.extensions.insert(
+            "persistedQuery".into(),
+            async_graphql::Value::Object(fields),
+        );
         request
     }
 

@@ -9,7 +9,8 @@ use crate::accounts::PASSWORD;
 
 const REQUEST_OTP: &str = "mutation($email: String!) {
     requestEmailOtp(input: { email: $email, purpose: REGISTRATION }) { codeExpiresInSeconds } }";
-const REGISTER: &str = "mutation($input: RegisterInput!) { register(input: $input) { user { email } } }";
+const REGISTER: &str =
+    "mutation($input: RegisterInput!) { register(input: $input) { user { email } } }";
 
 async fn request_code(app: &TestApp, email: &str) {
     ok(&app.graphql(REQUEST_OTP, json!({ "email": email })).await);
@@ -65,7 +66,10 @@ async fn a_code_whose_sending_failed_before_a_crash_is_delivered_after_the_resta
         .await;
     assert!(error.contains("onnection refused"), "{error}");
     // At rest the mail is sealed: neither the recipient nor the words of the mail show.
-    assert!(!payload.contains("mia.lund") && !payload.contains("code"), "{payload}");
+    assert!(
+        !payload.contains("mia.lund") && !payload.contains("code"),
+        "{payload}"
+    );
     assert!(payload.contains("\"sealed\"") && payload.contains("example.com"));
     child.kill(); // SIGKILL, with the mail still to send
 
@@ -76,7 +80,10 @@ async fn a_code_whose_sending_failed_before_a_crash_is_delivered_after_the_resta
     let code = restarted.mail.wait_for(email, 1).await.code().unwrap();
     assert_eq!(register(&restarted, email, &code).await, email);
     let payload = wait_for_mail_job(&app, "done", 2).await;
-    assert!(!payload.contains("\"sealed\"") && payload.contains("delivered_at"), "{payload}");
+    assert!(
+        !payload.contains("\"sealed\"") && payload.contains("delivered_at"),
+        "{payload}"
+    );
 
     // A worker that dies after the server accepted the mail, before it marked the job done,
     // leaves it to run again: that run finds nothing to send.

@@ -511,13 +511,20 @@ async fn refused_uploads_leave_no_row_no_job_and_no_file() {
     assert_eq!(app.stored_files(), Vec::<String>::new());
 }
 
-/// POSTs a multipart body of the given (field name, file name, content) parts as is.
-async fn raw_multipart(app: &TestApp, token: &str, parts: &[(&str, Option<&str>, &str)]) -> (u16, String) {
+/// One part of a multipart body: field name, file name (for a file), content.
+type RawPart<'a> = (&'a str, Option<&'a str>, &'a str);
+
+/// POSTs a multipart body of the given parts as is.
+async fn raw_multipart(app: &TestApp, token: &str, parts: &[RawPart<'_>]) -> (u16, String) {
     let mut body = String::new();
     for (name, filename, content) in parts {
-        body.push_str(&format!("--B\r\nContent-Disposition: form-data; name=\"{name}\""));
+        body.push_str(&format!(
+            "--B\r\nContent-Disposition: form-data; name=\"{name}\""
+        ));
         if let Some(filename) = filename {
-            body.push_str(&format!("; filename=\"{filename}\"\r\nContent-Type: text/plain"));
+            body.push_str(&format!(
+                "; filename=\"{filename}\"\r\nContent-Type: text/plain"
+            ));
         }
         body.push_str(&format!("\r\n\r\n{content}\r\n"));
     }
@@ -542,34 +549,103 @@ async fn multipart_requests_hold_two_files_at_most_each_in_the_map_at_a_real_var
     let lab = "Glucose 90 mg/dL";
     let map_of = |n: usize| {
         let map: serde_json::Map<String, Value> = (0..n)
-            .map(|i| (i.to_string(), json!([if i == 0 { "variables.file".to_owned() } else { format!("variables.more.{i}") }])))
+            .map(|i| {
+                (
+                    i.to_string(),
+                    json!([if i == 0 {
+                        "variables.file".to_owned()
+                    } else {
+                        format!("variables.more.{i}")
+                    }]),
+                )
+            })
             .collect();
         Value::Object(map).to_string()
     };
     let three = map_of(3);
-    let cases: Vec<(Vec<(&str, Option<&str>, &str)>, &str)> = vec![
+    let cases: Vec<(Vec<RawPart>, &str)> = vec![
         // Three files (the old reader spooled any number, one descriptor each).
-        (vec![("operations", None, &operations), ("map", None, &three), ("0", Some("a.txt"), lab), ("1", Some("b.txt"), lab), ("2", Some("c.txt"), lab)], "at most 2 files"),
+        (
+            vec![
+                ("operations", None, &operations),
+                ("map", None, &three),
+                ("0", Some("a.txt"), lab),
+                ("1", Some("b.txt"), lab),
+                ("2", Some("c.txt"), lab),
+            ],
+            "at most 2 files",
+        ),
         // One file at three places.
-        (vec![("operations", None, &operations), ("map", None, r#"{"0":["variables.file","variables.more.0","variables.more.1"]}"#), ("0", Some("a.txt"), lab)], "at most 2 files"),
+        (
+            vec![
+                ("operations", None, &operations),
+                (
+                    "map",
+                    None,
+                    r#"{"0":["variables.file","variables.more.0","variables.more.1"]}"#,
+                ),
+                ("0", Some("a.txt"), lab),
+            ],
+            "at most 2 files",
+        ),
         // A file the map does not name.
-        (vec![("operations", None, &operations), ("map", None, r#"{"0":["variables.file"]}"#), ("0", Some("a.txt"), lab), ("9", Some("x.txt"), lab)], "`9` is not in the map"),
+        (
+            vec![
+                ("operations", None, &operations),
+                ("map", None, r#"{"0":["variables.file"]}"#),
+                ("0", Some("a.txt"), lab),
+                ("9", Some("x.txt"), lab),
+            ],
+            "`9` is not in the map",
+        ),
         // A path to nowhere.
-        (vec![("operations", None, &operations), ("map", None, r#"{"0":["variables.nothing"]}"#), ("0", Some("a.txt"), lab)], "names no variable"),
+        (
+            vec![
+                ("operations", None, &operations),
+                ("map", None, r#"{"0":["variables.nothing"]}"#),
+                ("0", Some("a.txt"), lab),
+            ],
+            "names no variable",
+        ),
         // The map before the operations.
-        (vec![("map", None, r#"{"0":["variables.file"]}"#), ("operations", None, &operations), ("0", Some("a.txt"), lab)], "in the order"),
+        (
+            vec![
+                ("map", None, r#"{"0":["variables.file"]}"#),
+                ("operations", None, &operations),
+                ("0", Some("a.txt"), lab),
+            ],
+            "in the order",
+        ),
         // The file the map names never comes.
-        (vec![("operations", None, &operations), ("map", None, r#"{"0":["variables.file"]}"#)], "`0` of the map is missing"),
+        (
+            vec![
+                ("operations", None, &operations),
+                ("map", None, r#"{"0":["variables.file"]}"#),
+            ],
+            "`0` of the map is missing",
+        ),
     ];
     for (parts, message) in &cases {
         let (status, body) = raw_multipart(&app, &token, parts).await;
         assert_eq!(status, 400, "{message}: {body}");
-        assert!(body.contains("the multipart request is not valid") && body.contains(message), "{message}: {body}");
+        assert!(
+            body.contains("the multipart request is not valid") && body.contains(message),
+            "{message}: {body}"
+        );
     }
     assert_eq!(rows(&app, "medical_reports").await, 0);
 
     // The same parts, well formed, upload the report.
-    let (status, body) = raw_multipart(&app, &token, &[("operations", None, &operations), ("map", None, r#"{"0":["variables.file"]}"#), ("0", Some("a.txt"), lab)]).await;
+    let (status, body) = raw_multipart(
+        &app,
+        &token,
+        &[
+            ("operations", None, &operations),
+            ("map", None, r#"{"0":["variables.file"]}"#),
+            ("0", Some("a.txt"), lab),
+        ],
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert!(!body.contains("errors"), "{body}");
     assert_eq!(rows(&app, "medical_reports").await, 1);

@@ -20,9 +20,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use serde::{Deserialize, Serialize};
 
 use super::{OutgoingMail, build_message};
-use crate::{
-    enums::JobKind, error::error_chain, jobs, jobs::JobError, services::AppServices,
-};
+use crate::{enums::JobKind, error::error_chain, jobs, jobs::JobError, services::AppServices};
 
 /// Labels the key derived from the server key, so it serves nothing else.
 const SEAL_KEY_LABEL: &[u8] = b"echo-health mail seal v1";
@@ -139,12 +137,8 @@ pub async fn run(
     let mail = open(services, nonce, sealed).ok_or_else(|| {
         JobError::Permanent("sealed under another server key (OTP_SECRET changed)".into())
     })?;
-    let message = build_message(
-        &services.mail_from,
-        &mail,
-        Some(queued.message_id.clone()),
-    )
-    .map_err(|err| JobError::Permanent(format!("not a valid message: {err}")))?;
+    let message = build_message(&services.mail_from, &mail, Some(queued.message_id.clone()))
+        .map_err(|err| JobError::Permanent(format!("not a valid message: {err}")))?;
     if let Err(err) = services.mailer.send(message).await {
         tracing::warn!(job = job_id, recipient_domain = %queued.recipient_domain, error = %err.reason, "mail not sent");
         return Err(if err.permanent {
@@ -193,7 +187,8 @@ mod tests {
 
     fn services() -> AppServices {
         let mut settings = Settings::for_database("postgres://unused");
-        settings.data_dir = std::env::temp_dir().join(format!("echo-mail-{}", uuid::Uuid::new_v4()));
+        settings.data_dir =
+            std::env::temp_dir().join(format!("echo-mail-{}", uuid::Uuid::new_v4()));
         AppServices::from_settings(&settings, None).unwrap()
     }
 
@@ -206,7 +201,14 @@ mod tests {
             body: "Your code: 123456".into(),
         };
         let (nonce, sealed) = seal(&services, &mail).unwrap();
-        assert!(!sealed.contains("123456") && !STANDARD.decode(&sealed).unwrap().windows(6).any(|w| w == b"123456"));
+        assert!(
+            !sealed.contains("123456")
+                && !STANDARD
+                    .decode(&sealed)
+                    .unwrap()
+                    .windows(6)
+                    .any(|w| w == b"123456")
+        );
         assert_eq!(open(&services, &nonce, &sealed).unwrap().body, mail.body);
 
         // Another server key, a changed byte or another nonce: nothing opens.

@@ -131,8 +131,11 @@ where
 
 /// The `operations` part: one GraphQL request in JSON (batches are not taken with files).
 fn operations(bytes: &[u8]) -> Result<Request, FormError> {
-    let batch: BatchRequest = serde_json::from_slice(bytes)
-        .map_err(|e| invalid(format!("`operations` is not a GraphQL request in JSON: {e}")))?;
+    let batch: BatchRequest = serde_json::from_slice(bytes).map_err(|e| {
+        invalid(format!(
+            "`operations` is not a GraphQL request in JSON: {e}"
+        ))
+    })?;
     batch
         .into_single()
         .map_err(|_| invalid("`operations` holds a batch; send one operation with files"))
@@ -190,9 +193,15 @@ mod tests {
     fn body(parts: &[Part]) -> Vec<u8> {
         let mut body = Vec::new();
         for (name, filename, content) in parts {
-            body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"")
+                    .as_bytes(),
+            );
             if let Some(filename) = filename {
-                body.extend_from_slice(format!("; filename=\"{filename}\"\r\nContent-Type: application/octet-stream").as_bytes());
+                body.extend_from_slice(
+                    format!("; filename=\"{filename}\"\r\nContent-Type: application/octet-stream")
+                        .as_bytes(),
+                );
             }
             body.extend_from_slice(b"\r\n\r\n");
             body.extend_from_slice(content);
@@ -208,14 +217,27 @@ mod tests {
         let mut rest = body.as_slice();
         let mut turn = 0;
         while !rest.is_empty() {
-            let size = sizes.get(turn % sizes.len().max(1)).copied().unwrap_or(64).clamp(1, rest.len());
-            chunks.push(Ok::<_, std::io::Error>(Bytes::copy_from_slice(&rest[..size])));
+            let size = sizes
+                .get(turn % sizes.len().max(1))
+                .copied()
+                .unwrap_or(64)
+                .clamp(1, rest.len());
+            chunks.push(Ok::<_, std::io::Error>(Bytes::copy_from_slice(
+                &rest[..size],
+            )));
             rest = &rest[size..];
             turn += 1;
         }
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
-        runtime.block_on(read(&content_type, futures_util::stream::iter(chunks), LIMITS))
+        runtime.block_on(read(
+            &content_type,
+            futures_util::stream::iter(chunks),
+            LIMITS,
+        ))
     }
 
     fn file_part(name: &str, content: Vec<u8>) -> Part {
@@ -239,8 +261,12 @@ mod tests {
             "variables\\.b\\.[0-9]{1,3}",
             "[a-z.0-9]{0,16}",
         ];
-        let map = proptest::collection::hash_map("[0-9a-z]{0,2}", proptest::collection::vec(path, 0..4), 0..4)
-            .prop_map(|map| serde_json::to_vec(&map).unwrap());
+        let map = proptest::collection::hash_map(
+            "[0-9a-z]{0,2}",
+            proptest::collection::vec(path, 0..4),
+            0..4,
+        )
+        .prop_map(|map| serde_json::to_vec(&map).unwrap());
         let content = prop_oneof![
             Just(OPERATIONS.as_bytes().to_vec()),
             map,
@@ -347,11 +373,27 @@ mod tests {
         let ops = || text_part("operations", OPERATIONS);
         assert!(why(vec![text_part("map", "{}"), ops()]).contains("order"));
         assert!(why(vec![ops()]).contains("`map` part is missing"));
-        assert!(why(vec![ops(), text_part("map", r#"{"0":["variables.nothing"]}"#), file_part("0", vec![1])]).contains("names no variable"));
+        assert!(
+            why(vec![
+                ops(),
+                text_part("map", r#"{"0":["variables.nothing"]}"#),
+                file_part("0", vec![1])
+            ])
+            .contains("names no variable")
+        );
         assert!(why(vec![ops(), text_part("map", r#"{"0":["variables.a"]}"#)]).contains("missing"));
-        assert!(why(vec![ops(), text_part("map", r#"{"0":["variables.a"]}"#), text_part("0", "not a file")]).contains("not a file"));
+        assert!(
+            why(vec![
+                ops(),
+                text_part("map", r#"{"0":["variables.a"]}"#),
+                text_part("0", "not a file")
+            ])
+            .contains("not a file")
+        );
         assert!(why(vec![text_part("operations", r#"[{"query":"{x}"}]"#)]).contains("batch"));
         assert!(why(vec![text_part("operations", "{")]).contains("not a GraphQL request"));
-        assert!(why(vec![ops(), text_part("map", r#"{"0":"variables.a"}"#)]).contains("JSON object"));
+        assert!(
+            why(vec![ops(), text_part("map", r#"{"0":"variables.a"}"#)]).contains("JSON object")
+        );
     }
 }
