@@ -1001,6 +1001,12 @@ async fn child_server_process() {
     settings.skip_migrations = true;
     settings.ai_base_url = std::env::var("ECHO_CHILD_AI_URL").ok();
     settings.smtp_url = std::env::var("ECHO_CHILD_SMTP_URL").ok();
+    if let Some(secs) = std::env::var("ECHO_CHILD_JOB_RETRY_BASE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        settings.job_retry_base_secs = secs;
+    }
     if let Some(key) = std::env::var("ECHO_CHILD_OTP_SECRET")
         .ok()
         .filter(|key| !key.is_empty())
