@@ -339,6 +339,7 @@ async fn unknown_and_known_addresses_get_the_same_answers() {
 
     // The owner of the taken address hears of the sign-up attempt; the unknown address only
     // got the registration code it asked for.
+    app.mail_drained().await;
     let known_mails = app.mail.messages_to(known);
     assert!(
         known_mails
