@@ -1,5 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `export-schema`, `users set-role`,
-//! `seed`.
+//! The command line: `serve` (the default), `migrate`, `export-schema`, `doctor`,
+//! `users set-role`, `seed`.
 
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
@@ -34,6 +34,9 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL); `schema.graphql` is this output.
     ExportSchema,
+    /// Check the configuration and every dependency (database, mail, storage, OCR, AI
+    /// provider, ...) and print what works; exits non-zero when something required fails.
+    Doctor,
     /// Manage accounts from the server's side (e.g. make the first admin).
     Users {
         #[command(subcommand)]
@@ -94,6 +97,35 @@ pub enum MigrateAction {
 
 pub type CliError = Box<dyn std::error::Error + Send + Sync>;
 
+/// The whole program for the arguments `args` (the first is the program's name): reads `.env`,
+/// starts logging, runs the command; returns the exit status. The binary is this and nothing
+/// else, so tests run the very same start-up (`tests/api/first_run.rs`).
+pub async fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
+    // A missing .env is normal; a malformed one is worth knowing about before anything starts.
+    if let Err(err) = dotenvy::dotenv()
+        && !err.not_found()
+    {
+        eprintln!("could not read .env: {err}");
+        return 1;
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version go to stdout with status 0; a bad setting to stderr with 2.
+            let _ = err.print();
+            return u8::try_from(err.exit_code()).unwrap_or(2);
+        }
+    };
+    crate::telemetry::init(&cli.settings);
+    match run(cli).await {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("error: {err}");
+            1
+        }
+    }
+}
+
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -103,6 +135,14 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             tracing::info!("stopped");
         }
         Command::ExportSchema => print!("{}", schema::export_sdl()),
+        Command::Doctor => {
+            let checks = crate::doctor::run(&cli.settings).await;
+            let (table, passed) = crate::doctor::report(&checks);
+            print!("{table}");
+            if !passed {
+                return Err("api doctor found a problem".into());
+            }
+        }
         Command::Migrate { action } => migrate(&cli.settings, action).await?,
         Command::Users {
             action: UsersAction::SetRole { email, role },

@@ -57,6 +57,16 @@ pub struct Settings {
     )]
     pub db_acquire_timeout_secs: u64,
 
+    /// Seconds a start-up check waits for a database that does not answer (a refused
+    /// connection fails at once).
+    #[arg(
+        long,
+        env = "DB_CONNECT_TIMEOUT_SECS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub db_connect_timeout_secs: u64,
+
     /// Largest accepted body of a GraphQL request, in bytes (uploads have their own limit).
     #[arg(long, env = "GRAPHQL_BODY_LIMIT", default_value_t = 1024 * 1024, global = true)]
     pub graphql_body_limit: usize,
@@ -394,6 +404,7 @@ impl Settings {
             body_idle_timeout_secs: 10,
             body_min_bytes_per_sec: 1024,
             db_acquire_timeout_secs: 2,
+            db_connect_timeout_secs: 5,
             graphql_body_limit: 1024 * 1024,
             graphql_depth_limit: 16,
             graphql_complexity_limit: 20_000,

@@ -1,7 +1,7 @@
 //! Builds the application: database, schema, HTTP server. Tests build the same `Application`
 //! the binary runs, on port 0.
 
-use std::{net::TcpListener, sync::Arc};
+use std::sync::Arc;
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use async_graphql::ValidationMode;
@@ -25,6 +25,7 @@ use crate::{
     metrics::Metrics,
     operation_limits::OperationLimits,
     persisted::AllowList,
+    preflight,
     read_pool::ReadPool,
     reports::sweep,
     schema::{self, ApiSchema},
@@ -147,8 +148,13 @@ impl Application {
         settings: Settings,
         clock: Option<SharedClock>,
     ) -> Result<Self, BoxError> {
+        // Each of these fails fast with one line that says what to do (`preflight`).
+        preflight::databases(&settings).await?;
+        for (setting, dir) in preflight::folders(&settings) {
+            preflight::writable(setting, &dir)?;
+        }
+        let listener = preflight::listen(&settings.host, settings.port)?;
         if !settings.skip_migrations {
-            db::ensure_database_exists(settings.direct_database_url()).await?;
             db::migrate_up(settings.direct_database_url()).await?;
         }
         // These pools connect at once, so a database that does not answer stops the start;
@@ -203,7 +209,6 @@ impl Application {
             }
             None => None,
         };
-        let listener = TcpListener::bind((settings.host.as_str(), settings.port))?;
         let address = listener.local_addr()?;
         let http_workers = settings.http_workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)

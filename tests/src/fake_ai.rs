@@ -163,6 +163,15 @@ fn body_text(state: &Arc<Mutex<State>>, read: impl FnOnce(&[Value]) -> bool) -> 
     read(&state.lock().unwrap().requests)
 }
 
+/// `GET /models` in OpenAI's list format: the models the tests name.
+async fn models() -> HttpResponse {
+    let data: Vec<Value> = ["test-model", "model-a", "model-b"]
+        .iter()
+        .map(|id| json!({ "id": id, "object": "model", "owned_by": "echo-tests" }))
+        .collect();
+    HttpResponse::Ok().json(json!({ "object": "list", "data": data }))
+}
+
 impl FakeAi {
     pub fn start(behaviour: Behaviour) -> Self {
         let state = Arc::new(Mutex::new(State {
@@ -176,6 +185,7 @@ impl FakeAi {
             App::new()
                 .app_data(data.clone())
                 .route("/v1/chat/completions", web::post().to(completions))
+                .route("/v1/models", web::get().to(models))
         })
         .workers(1)
         .disable_signals()

@@ -18,6 +18,21 @@ impl SmtpMailer {
     }
 }
 
+impl SmtpMailer {
+    /// Opens a connection to the server at `url` and says EHLO and NOOP (`api doctor`).
+    pub async fn check(url: &str, timeout: std::time::Duration) -> Result<(), BoxError> {
+        let transport: AsyncSmtpTransport<Tokio1Executor> =
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
+                .timeout(Some(timeout))
+                .build();
+        if transport.test_connection().await? {
+            Ok(())
+        } else {
+            Err("the server did not accept NOOP".into())
+        }
+    }
+}
+
 impl Mailer for SmtpMailer {
     fn send(&self, message: Message) -> MailFuture<'_> {
         Box::pin(async move {
