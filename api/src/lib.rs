@@ -32,6 +32,7 @@ pub mod plain;
 pub mod preflight;
 pub mod rate_limit;
 pub mod read_pool;
+pub mod reminders;
 pub mod reports;
 pub mod rows;
 pub mod scalars;

@@ -267,3 +267,52 @@ async fn concurrent_upserts_leave_one_row_and_move_updated_at() {
         1
     );
 }
+
+#[tokio::test]
+async fn upcoming_reminders_follow_the_zone_across_a_daylight_saving_change() {
+    let app = spawn_app().await;
+    // Saturday 2027-03-27 12:00 UTC; Berlin moves its clocks from 02:00 to 03:00 on Sunday.
+    let target: chrono::DateTime<chrono::Utc> = "2027-03-27T12:00:00Z".parse().unwrap();
+    app.clock.advance(target - chrono::Utc::now());
+    let token = signed_in(&app).await;
+
+    let nowhere = r#"{"timezone":"Europe/Nowhere","reminders":[]}"#;
+    let refused = set(&app, &token, "reminder_schedule", nowhere).await;
+    assert_eq!(refused.error_codes(), ["BAD_USER_INPUT"]);
+    let message = refused.body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("reminder_schedule") && message.contains("IANA"), "{message}");
+
+    let schedule = r#"{"timezone":"Europe/Berlin","reminders":[
+        {"label":"Blood pressure","time":"02:30","days":["sun"]},
+        {"label":"Walk","time":"08:00","days":["sat","sun"]}]}"#;
+    ok(&set(&app, &token, "reminder_schedule", schedule).await);
+    let query = "query($first: Int!) { me { upcomingReminders(first: $first) { label at localTime timezone } } }";
+    let response = app.graphql_as(Some(&token), query, json!({ "first": 4 })).await;
+    let got: Vec<(String, String, String)> = ok(&response)["me"]["upcomingReminders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            assert_eq!(o["timezone"], "Europe/Berlin");
+            let text = |k: &str| o[k].as_str().unwrap().to_owned();
+            (text("label"), text("at"), text("localTime"))
+        })
+        .collect();
+    let expected = [
+        // 02:30 does not exist that night: it fires once, at 03:00 CEST.
+        ("Blood pressure", "2027-03-28T01:00:00", "2027-03-28T03:00"),
+        ("Walk", "2027-03-28T06:00:00", "2027-03-28T08:00"),
+        ("Walk", "2027-04-03T06:00:00", "2027-04-03T08:00"),
+        ("Blood pressure", "2027-04-04T00:30:00", "2027-04-04T02:30"),
+    ];
+    assert_eq!(got.len(), expected.len(), "{got:?}");
+    for ((label, at, local), (want_label, want_at, want_local)) in got.iter().zip(expected) {
+        assert_eq!((label.as_str(), local.as_str()), (want_label, want_local));
+        assert!(at.starts_with(want_at), "{at} is not {want_at}");
+    }
+
+    for first in [0, 51] {
+        let response = app.graphql_as(Some(&token), query, json!({ "first": first })).await;
+        assert_eq!(response.error_codes(), ["BAD_USER_INPUT"], "first = {first}");
+    }
+}

@@ -2,9 +2,7 @@
 //! custom settings (`custom.` prefix). A value is validated and normalised before it is stored,
 //! so what `me.settings` returns can be read without guessing.
 
-use serde::Deserialize;
-
-use crate::enums::SettingType;
+use crate::{enums::SettingType, reminders::schedule::Schedule};
 
 pub const CUSTOM_PREFIX: &str = "custom.";
 /// Longest custom key (the prefix included; the column holds 100).
@@ -12,7 +10,6 @@ pub const MAX_CUSTOM_KEY_CHARS: usize = 64;
 pub const MAX_CUSTOM_VALUE_CHARS: usize = 2048;
 /// Custom settings one user may keep.
 pub const MAX_CUSTOM_SETTINGS: usize = 50;
-pub const MAX_REMINDERS: usize = 20;
 
 /// How a known setting's value is checked.
 #[derive(Debug, Clone, Copy)]
@@ -181,57 +178,9 @@ fn language_tag(value: &str) -> Result<String, String> {
     Ok(tag.as_str().to_owned())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Schedule {
-    timezone: String,
-    reminders: Vec<Reminder>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Reminder {
-    label: String,
-    time: String,
-    days: Vec<String>,
-}
-
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-
+/// Checked by `reminders::schedule` (the zone against the IANA database).
 fn reminder_schedule(value: &str) -> Result<String, String> {
-    let schedule: Schedule =
-        serde_json::from_str(value).map_err(|e| format!("not the documented shape ({e})"))?;
-    let timezone_ok = (1..=64).contains(&schedule.timezone.len())
-        && schedule
-            .timezone
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
-    if !timezone_ok {
-        return Err("timezone is an IANA name such as Europe/Berlin".into());
-    }
-    if schedule.reminders.len() > MAX_REMINDERS {
-        return Err(format!("at most {MAX_REMINDERS} reminders"));
-    }
-    for reminder in &schedule.reminders {
-        let label = reminder.label.trim();
-        if label.is_empty() || label.chars().count() > 60 || crate::text::has_hidden(label) {
-            return Err("a reminder label has 1 to 60 characters".into());
-        }
-        if chrono::NaiveTime::parse_from_str(&reminder.time, "%H:%M").is_err()
-            || reminder.time.len() != 5
-        {
-            return Err(format!("`{}` is not a time HH:MM", reminder.time));
-        }
-        let mut days = reminder.days.clone();
-        days.sort();
-        days.dedup();
-        if days.is_empty()
-            || days.len() != reminder.days.len()
-            || !days.iter().all(|d| DAYS.contains(&d.as_str()))
-        {
-            return Err("days are distinct values of mon, tue, wed, thu, fri, sat, sun".into());
-        }
-    }
+    Schedule::parse(value)?;
     // Stored compact, keys in alphabetical order.
     serde_json::from_str::<serde_json::Value>(value)
         .map(|v| v.to_string())
@@ -244,6 +193,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::reminders::schedule::{DAYS, MAX_REMINDERS};
 
     fn any_key() -> impl Strategy<Value = String> {
         prop_oneof![
@@ -287,7 +237,7 @@ mod tests {
                 serde_json::json!({ "label": label, "time": format!("{hour:02}:{minute:02}"), "days": days })
             });
         (
-            "[A-Z][a-z]{1,12}/[A-Z][a-z_]{1,14}",
+            proptest::sample::select(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect::<Vec<_>>()),
             proptest::collection::vec(reminder, 0..=MAX_REMINDERS),
         )
             .prop_map(|(timezone, reminders)| {
@@ -369,6 +319,10 @@ mod tests {
         refused(
             "reminder_schedule",
             r#"{"timezone":"UTC","reminders":[],"extra":1}"#,
+        );
+        refused(
+            "reminder_schedule",
+            r#"{"timezone":"Europe/Nowhere","reminders":[]}"#,
         );
         refused("reminder_schedule", "[]");
     }

@@ -17,6 +17,7 @@ use crate::{
     error::AppError,
     export::{ExportsByUserId, graphql::DataExport},
     pagination::{Filter, Page, PageArgs, load_page, load_rows},
+    reminders::{self, graphql::ReminderOccurrence},
     reports::{
         graphql::{ReportFilters, reports_page},
         types::MedicalReport,
@@ -241,6 +242,23 @@ impl User {
     ) -> Result<Page<DataExport>, AppError> {
         let args = PageArgs::parse(after, before, first, last)?;
         load_page::<ExportsByUserId, _>(ctx, self.0.id, args, |e| Ok(DataExport(e))).await
+    }
+
+    /// Your next reminders from the `reminder_schedule` setting, soonest first: when each fires
+    /// (UTC) and the wall-clock time in the schedule's zone (daylight-saving changes applied).
+    async fn upcoming_reminders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10, desc = "How many, 1 to 50.")] first: i32,
+    ) -> Result<Vec<ReminderOccurrence>, AppError> {
+        let args = PageArgs::parse(None, None, Some(100), None)?;
+        let rows = load_rows::<SettingsByUserId>(ctx, self.0.id, &args).await?;
+        let schedule = settings::service::effective(rows)
+            .into_iter()
+            .find(|s| s.key == "reminder_schedule")
+            .map(|s| s.value)
+            .unwrap_or_default();
+        reminders::graphql::upcoming(&schedule, crate::context::services(ctx).clock.now(), first)
     }
 
     /// Every known setting with its effective value (stored or default), then the stored
