@@ -272,6 +272,26 @@ pub struct Settings {
     #[arg(long, env = "JOB_RETRY_BASE_SECS", default_value_t = 30, global = true)]
     pub job_retry_base_secs: u64,
 
+    /// Milliseconds between runs of the reminder planner, which queues each reminder's next
+    /// occurrence (on replicas that run job workers).
+    #[arg(
+        long,
+        env = "REMINDER_PLAN_INTERVAL_MS",
+        default_value_t = 60_000,
+        global = true
+    )]
+    pub reminder_plan_interval_ms: u64,
+
+    /// Minutes a reminder may be late (after downtime) and still be sent; older ones are
+    /// skipped, not sent in a flood.
+    #[arg(
+        long,
+        env = "REMINDER_GRACE_MINUTES",
+        default_value_t = 15,
+        global = true
+    )]
+    pub reminder_grace_minutes: u32,
+
     /// Attempts before a job is given up.
     #[arg(long, env = "JOB_MAX_ATTEMPTS", default_value_t = 5, global = true)]
     pub job_max_attempts: i32,
@@ -439,6 +459,8 @@ impl Settings {
             job_lease_secs: 300,
             job_retry_base_secs: 0,
             job_max_attempts: 3,
+            reminder_plan_interval_ms: 100,
+            reminder_grace_minutes: 15,
             skip_migrations: false,
             // Each instance its own folder, so tests never see each other's files.
             storage_root: Some(

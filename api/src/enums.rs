@@ -323,6 +323,8 @@ db_enum! {
         ExportData = "export_data",
         /// Deliver one mail (a code, a reset token, a security notice), sealed at rest.
         SendMail = "send_mail",
+        /// Mail one occurrence of a user's reminder (`reminders::job`).
+        SendReminder = "send_reminder",
     }
 }
 

@@ -44,6 +44,10 @@ pub struct AppServices {
     pub otp_key: OtpKey,
     pub sessions: SessionPolicy,
     pub password_reset_url: Option<String>,
+    /// Where links in mail start (`PUBLIC_BASE_URL`, else this server's `http://HOST:PORT`).
+    pub public_base_url: String,
+    /// How late a reminder may still be sent.
+    pub reminder_grace: Duration,
     /// The AI provider, when `AI_BASE_URL` is set.
     pub ai: Option<SharedAi>,
     /// Attempts a background job gets.
@@ -104,6 +108,13 @@ impl AppServices {
                 remembered_idle: Duration::days(settings.remembered_session_idle_days.into()),
             },
             password_reset_url: settings.password_reset_url.clone(),
+            public_base_url: settings
+                .public_base_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}:{}", settings.host, settings.port))
+                .trim_end_matches('/')
+                .to_owned(),
+            reminder_grace: Duration::minutes(settings.reminder_grace_minutes.into()),
             ai: match &settings.ai_base_url {
                 Some(url) => Some(Arc::new(
                     OpenAiCompatible::new(

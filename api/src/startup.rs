@@ -19,7 +19,7 @@ use crate::{
     error::BoxError,
     http::{
         body_timeout, files, graphiql, graphql, health, metrics, request_id::request_id, security,
-        ws,
+        unsubscribe, ws,
     },
     jobs::{JobRunner, RunnerConfig},
     metrics::Metrics,
@@ -27,6 +27,7 @@ use crate::{
     persisted::AllowList,
     preflight,
     read_pool::ReadPool,
+    reminders,
     reports::sweep,
     schema::{self, ApiSchema},
     services::{AppServices, SharedServices},
@@ -289,6 +290,15 @@ impl Application {
             .collect();
         let mut job_workers: Vec<JoinHandle<()>> = job_workers;
         job_workers.push(event_listener);
+        // Replicas that work jobs plan reminders too (their unique keys make that safe).
+        if let Some(pool) = &jobs_pool {
+            job_workers.push(reminders::plan::spawn(
+                pool.clone(),
+                state.services.clone(),
+                std::time::Duration::from_millis(state.settings.reminder_plan_interval_ms),
+                stopped.clone(),
+            ));
+        }
         if state.settings.storage_sweep_interval_secs > 0 {
             job_workers.push(sweep::spawn(
                 state.db.clone(),
@@ -357,6 +367,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/files/reports/{id}", web::get().to(files::report))
     .route("/files/avatars/{user_id}", web::get().to(files::avatar))
     .route("/files/exports/{id}", web::get().to(files::export))
+    .service(
+        web::resource("/unsubscribe")
+            .route(web::get().to(unsubscribe::show))
+            .route(web::post().to(unsubscribe::confirm)),
+    )
     .route("/metrics", web::get().to(metrics::metrics))
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz));

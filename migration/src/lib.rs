@@ -36,6 +36,7 @@ mod m20261127_000006_care_team_and_export;
 mod m20261127_000007_session_last_write;
 mod m20261203_000008_prevent_instrument;
 mod m20261203_000009_mail_jobs;
+mod m20261203_000010_reminder_jobs;
 
 /// The text of this crate's sources (this file and every migration), compiled in. Tests name
 /// their template database after a hash of it, so the template is rebuilt exactly when what
@@ -51,6 +52,7 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261127_000007_session_last_write.rs"),
     include_str!("m20261203_000008_prevent_instrument.rs"),
     include_str!("m20261203_000009_mail_jobs.rs"),
+    include_str!("m20261203_000010_reminder_jobs.rs"),
 ];
 
 pub struct Migrator;
@@ -68,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_session_last_write::Migration),
             Box::new(m20261203_000008_prevent_instrument::Migration),
             Box::new(m20261203_000009_mail_jobs::Migration),
+            Box::new(m20261203_000010_reminder_jobs::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ mod graphql_http;
 mod mail;
 mod pgbouncer;
 mod probes;
+mod reminders;
 mod replica;
 mod reports;
 mod schema_file;

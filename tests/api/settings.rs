@@ -280,14 +280,19 @@ async fn upcoming_reminders_follow_the_zone_across_a_daylight_saving_change() {
     let refused = set(&app, &token, "reminder_schedule", nowhere).await;
     assert_eq!(refused.error_codes(), ["BAD_USER_INPUT"]);
     let message = refused.body["errors"][0]["message"].as_str().unwrap();
-    assert!(message.contains("reminder_schedule") && message.contains("IANA"), "{message}");
+    assert!(
+        message.contains("reminder_schedule") && message.contains("IANA"),
+        "{message}"
+    );
 
     let schedule = r#"{"timezone":"Europe/Berlin","reminders":[
         {"label":"Blood pressure","time":"02:30","days":["sun"]},
         {"label":"Walk","time":"08:00","days":["sat","sun"]}]}"#;
     ok(&set(&app, &token, "reminder_schedule", schedule).await);
     let query = "query($first: Int!) { me { upcomingReminders(first: $first) { label at localTime timezone } } }";
-    let response = app.graphql_as(Some(&token), query, json!({ "first": 4 })).await;
+    let response = app
+        .graphql_as(Some(&token), query, json!({ "first": 4 }))
+        .await;
     let got: Vec<(String, String, String)> = ok(&response)["me"]["upcomingReminders"]
         .as_array()
         .unwrap()
@@ -312,7 +317,13 @@ async fn upcoming_reminders_follow_the_zone_across_a_daylight_saving_change() {
     }
 
     for first in [0, 51] {
-        let response = app.graphql_as(Some(&token), query, json!({ "first": first })).await;
-        assert_eq!(response.error_codes(), ["BAD_USER_INPUT"], "first = {first}");
+        let response = app
+            .graphql_as(Some(&token), query, json!({ "first": first }))
+            .await;
+        assert_eq!(
+            response.error_codes(),
+            ["BAD_USER_INPUT"],
+            "first = {first}"
+        );
     }
 }

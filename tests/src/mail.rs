@@ -115,7 +115,19 @@ impl MailServer {
 
     /// Waits (up to 10 s) until `address` has received `count` messages; returns the last.
     pub async fn wait_for(&self, address: &str, count: usize) -> ReceivedMail {
-        for _ in 0..200 {
+        self.wait_for_within(address, count, Duration::from_secs(10))
+            .await
+    }
+
+    /// [`wait_for`](Self::wait_for), up to `limit`.
+    pub async fn wait_for_within(
+        &self,
+        address: &str,
+        count: usize,
+        limit: Duration,
+    ) -> ReceivedMail {
+        let tries = limit.as_millis() / 50;
+        for _ in 0..tries {
             let messages = self.messages_to(address);
             if messages.len() >= count {
                 return messages[count - 1].clone();
@@ -123,7 +135,7 @@ impl MailServer {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!(
-            "no mail #{count} for {address} within 10 s; inbox: {:?}",
+            "no mail #{count} for {address} within {limit:?}; inbox: {:?}",
             self.messages_to(address)
         );
     }

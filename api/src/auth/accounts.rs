@@ -83,8 +83,9 @@ impl Env<'_> {
             to: to.to_owned(),
             subject: subject.to_owned(),
             body,
+            unsubscribe: None,
         };
-        mail::job::queue(conn, self.services, &mail, valid_for).await?;
+        mail::job::queue(conn, self.services, &mail, valid_for, None).await?;
         Ok(())
     }
 

@@ -10,6 +10,7 @@ pub mod metrics;
 mod multipart;
 pub mod request_id;
 pub mod security;
+pub mod unsubscribe;
 pub mod ws;
 
 /// The body length a request declares in `Content-Length`, when it declares a valid one.

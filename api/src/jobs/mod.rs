@@ -19,7 +19,7 @@ pub use runner::{JobError, JobRunner, RunnerConfig};
 
 use crate::enums::{JobKind, JobStatus};
 
-/// Queues a job; a `dedupe_key` already queued or done is not queued twice.
+/// Queues a job due now; a `dedupe_key` already queued or done is not queued twice.
 pub async fn enqueue(
     conn: &impl ConnectionTrait,
     kind: JobKind,
@@ -28,13 +28,26 @@ pub async fn enqueue(
     max_attempts: i32,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    enqueue_at(conn, kind, payload, dedupe_key, max_attempts, now, now).await
+}
+
+/// Queues a job due at `run_at` (as [`enqueue`]).
+pub async fn enqueue_at(
+    conn: &impl ConnectionTrait,
+    kind: JobKind,
+    payload: serde_json::Value,
+    dedupe_key: Option<String>,
+    max_attempts: i32,
+    run_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let job = jobs::ActiveModel {
         kind: Set(kind.as_db().to_owned()),
         payload: Set(payload),
         dedupe_key: Set(dedupe_key),
         status: Set(JobStatus::Queued.as_db().to_owned()),
         max_attempts: Set(max_attempts),
-        run_at: Set(now.into()),
+        run_at: Set(run_at.into()),
         created_at: Set(now.into()),
         updated_at: Set(now.into()),
         ..Default::default()

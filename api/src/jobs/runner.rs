@@ -14,6 +14,7 @@ use crate::{
     error::error_chain,
     export::job as export_job,
     mail::job as mail_job,
+    reminders::job as reminder_job,
     reports::analysis::job as report_job,
     services::SharedServices,
 };
@@ -103,6 +104,8 @@ impl JobRunner {
                 export_job::record_failure(&self.db, &job.payload, now).await
             }
             Ok(JobKind::SendMail) => mail_job::record_failure(&self.db, job.id).await,
+            // Nothing to tell the user: a reminder that could not go is simply not sent.
+            Ok(JobKind::SendReminder) => Ok(()),
             Err(_) => Ok(()),
         }
     }
@@ -120,6 +123,9 @@ impl JobRunner {
             }
             Ok(JobKind::SendMail) => {
                 mail_job::run(&self.db, &self.services, job.id, &job.payload).await
+            }
+            Ok(JobKind::SendReminder) => {
+                reminder_job::run(&self.db, &self.services, &job.payload).await
             }
             Err(err) => Err(JobError::Permanent(err.to_string())),
         };

@@ -81,11 +81,14 @@ fn open(services: &AppServices, nonce: &str, sealed: &str) -> Option<OutgoingMai
 /// Queues `mail` on `conn` (the caller's transaction, so the mail exists exactly when what it
 /// announces does); it is worth sending for `valid_for`. Wake the runner after committing
 /// ([`AppServices::wake_jobs`]) to send it at once.
+/// `dedupe_key`: a mail already queued or sent under it is not queued again (a job that
+/// queues mail may run twice).
 pub async fn queue(
     conn: &impl ConnectionTrait,
     services: &AppServices,
     mail: &OutgoingMail,
     valid_for: Duration,
+    dedupe_key: Option<String>,
 ) -> Result<(), DbErr> {
     let now = services.clock.now();
     let (nonce, sealed) = seal(services, mail)?;
@@ -105,7 +108,7 @@ pub async fn queue(
         conn,
         JobKind::SendMail,
         payload,
-        None,
+        dedupe_key,
         services.job_max_attempts,
         now,
     )
@@ -199,6 +202,7 @@ mod tests {
             to: "ann@example.com".into(),
             subject: "Your Echo Health code".into(),
             body: "Your code: 123456".into(),
+            unsubscribe: None,
         };
         let (nonce, sealed) = seal(&services, &mail).unwrap();
         assert!(

@@ -15,7 +15,10 @@ use std::{future::Future, pin::Pin, sync::Arc};
 
 use lettre::{
     Message,
-    message::{Mailbox, header::ContentType},
+    message::{
+        Mailbox,
+        header::{ContentType, HeaderName, HeaderValue},
+    },
 };
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +33,10 @@ pub struct OutgoingMail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// A one-click unsubscribe URL (RFC 8058), sent as `List-Unsubscribe` with
+    /// `List-Unsubscribe-Post`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribe: Option<String>,
 }
 
 /// Why a message was not delivered.
@@ -56,11 +63,22 @@ pub fn build_message(
     mail: &OutgoingMail,
     message_id: Option<String>,
 ) -> Result<Message, BoxError> {
-    Ok(Message::builder()
+    let mut builder = Message::builder()
         .from(from.clone())
         .to(mail.to.parse()?)
         .subject(mail.subject.clone())
         .message_id(message_id)
-        .header(ContentType::TEXT_PLAIN)
-        .body(mail.body.clone())?)
+        .header(ContentType::TEXT_PLAIN);
+    if let Some(url) = &mail.unsubscribe {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".to_owned(),
+            ));
+    }
+    Ok(builder.body(mail.body.clone())?)
 }

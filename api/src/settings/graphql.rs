@@ -84,6 +84,8 @@ impl SettingsMutation {
         let now = services(ctx).clock.now();
         let setting =
             service::set(db(ctx), viewer.user.id, &key, &value, setting_type, now).await?;
+        crate::reminders::plan::after_setting_changed(db(ctx), services(ctx), viewer.user.id, &key)
+            .await;
         Ok(SettingPayload {
             setting: Some(setting.into()),
         })
@@ -97,6 +99,8 @@ impl SettingsMutation {
     ) -> Result<SettingPayload, AppError> {
         let viewer = viewer(ctx)?;
         let setting = service::reset(db(ctx), viewer.user.id, &key).await?;
+        crate::reminders::plan::after_setting_changed(db(ctx), services(ctx), viewer.user.id, &key)
+            .await;
         Ok(SettingPayload {
             setting: setting.map(Into::into),
         })
