@@ -28,6 +28,7 @@ pub struct Metrics {
     subscribers: IntGauge,
     statements: IntCounter,
     job_polls: IntCounter,
+    jobs_finished: IntCounterVec,
     operations: Mutex<HashSet<String>>,
 }
 
@@ -79,7 +80,15 @@ impl Metrics {
             "Times this process's job workers looked for due jobs",
         )?;
         registry.register(Box::new(statements.clone()))?;
+        let jobs_finished = IntCounterVec::new(
+            Opts::new(
+                "jobs_finished_total",
+                "Job runs this process ended, by kind and outcome (done, retry, failed)",
+            ),
+            &["kind", "outcome"],
+        )?;
         registry.register(Box::new(job_polls.clone()))?;
+        registry.register(Box::new(jobs_finished.clone()))?;
         Ok(Self {
             registry,
             requests,
@@ -90,6 +99,7 @@ impl Metrics {
             subscribers,
             statements,
             job_polls,
+            jobs_finished,
             operations: Mutex::new(HashSet::new()),
         })
     }
@@ -113,6 +123,11 @@ impl Metrics {
         } else {
             "other".into()
         }
+    }
+
+    /// Counts one job run of `kind` that ended in `outcome` (done, retry or failed).
+    pub fn job_finished(&self, kind: &str, outcome: &str) {
+        self.jobs_finished.with_label_values(&[kind, outcome]).inc();
     }
 
     /// Counts one GraphQL request and the codes of its errors.

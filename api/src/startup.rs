@@ -284,7 +284,12 @@ impl Application {
             .iter()
             .flat_map(|pool| std::iter::repeat_n(pool, state.settings.job_workers))
             .map(|pool| {
-                let runner = JobRunner::new(pool.clone(), state.services.clone(), runner_config);
+                let runner = JobRunner::new(
+                    pool.clone(),
+                    state.services.clone(),
+                    state.metrics.clone(),
+                    runner_config,
+                );
                 tokio::spawn(runner.run(stopped.clone()))
             })
             .collect();

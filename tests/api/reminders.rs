@@ -25,6 +25,7 @@ async fn server_at(target: DateTime<Utc>, workers: usize) -> TestApp {
     let app = spawn_app_with(move |s| {
         s.public_base_url = Some(BASE.into());
         s.job_workers = workers;
+        s.metrics_token = Some("scrape".into());
     })
     .await;
     app.clock.advance(until(target));
@@ -110,6 +111,23 @@ async fn a_reminder_due_now_is_mailed_once_with_a_one_click_unsubscribe_that_wor
     );
     reminders_settled(&app).await;
     assert_eq!(app.settled_mail_count(EMAIL).await, 1);
+    // Deliveries show in /metrics, by job kind.
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .bearer_auth("scrape")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"echo_jobs_finished_total{kind="send_reminder",outcome="done"} 1"#,
+        r#"echo_jobs_finished_total{kind="send_mail",outcome="done"} 1"#,
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} not in\n{metrics}");
+    }
 
     // The link, as a mail client uses it (RFC 8058): a POST to the URL.
     let local = url.replace(BASE, &app.address);

@@ -1,6 +1,6 @@
 //! The worker loop: claim, run, finish; sleep when there is nothing to do; stop when told.
 
-use std::time::Duration as StdDuration;
+use std::{sync::Arc, time::Duration as StdDuration};
 
 use chrono::Duration;
 use entity::jobs;
@@ -14,6 +14,7 @@ use crate::{
     error::error_chain,
     export::job as export_job,
     mail::job as mail_job,
+    metrics::Metrics,
     reminders::job as reminder_job,
     reports::analysis::job as report_job,
     services::SharedServices,
@@ -44,14 +45,21 @@ impl JobError {
 pub struct JobRunner {
     db: DatabaseConnection,
     services: SharedServices,
+    metrics: Arc<Metrics>,
     config: RunnerConfig,
 }
 
 impl JobRunner {
-    pub fn new(db: DatabaseConnection, services: SharedServices, config: RunnerConfig) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        services: SharedServices,
+        metrics: Arc<Metrics>,
+        config: RunnerConfig,
+    ) -> Self {
         Self {
             db,
             services,
+            metrics,
             config,
         }
     }
@@ -132,10 +140,12 @@ impl JobRunner {
         let now = self.services.clock.now();
         let result = match outcome {
             Ok(()) => {
+                self.metrics.job_finished(&job.kind, "done");
                 tracing::info!(job = job.id, kind = %job.kind, attempt = job.attempts, "job done");
                 finish(&self.db, job.id, JobStatus::Done, None, None, now).await
             }
             Err(JobError::Retry(reason)) if job.attempts < job.max_attempts => {
+                self.metrics.job_finished(&job.kind, "retry");
                 let delay = self.config.retry_base
                     * 2_i32.saturating_pow(u32::try_from(job.attempts - 1).unwrap_or(0));
                 tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempts, %reason, "job failed; will retry");
@@ -150,6 +160,7 @@ impl JobRunner {
                 .await
             }
             Err(error) => {
+                self.metrics.job_finished(&job.kind, "failed");
                 let (reason, user_reason) = match &error {
                     JobError::Permanent(reason) => (reason.as_str(), reason.as_str()),
                     JobError::Retry(reason) => (reason.as_str(), report_job::RETRIES_EXHAUSTED),
