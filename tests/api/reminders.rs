@@ -126,7 +126,10 @@ async fn a_reminder_due_now_is_mailed_once_with_a_one_click_unsubscribe_that_wor
         r#"echo_jobs_finished_total{kind="send_reminder",outcome="done"} 1"#,
         r#"echo_jobs_finished_total{kind="send_mail",outcome="done"} 1"#,
     ] {
-        assert!(metrics.lines().any(|l| l == line), "{line} not in\n{metrics}");
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} not in\n{metrics}"
+        );
     }
 
     // The link, as a mail client uses it (RFC 8058): a POST to the URL.
