@@ -97,16 +97,7 @@ async fn metrics_count_operations_errors_pool_and_queue() {
     app.graphql("{ me { email } nope }", serde_json::json!({}))
         .await;
     app.execute("INSERT INTO jobs (kind, payload, run_at, created_at, updated_at) VALUES ('analyze_report', '{}', now() + interval '1 day', now(), now())").await;
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .bearer_auth("scrape-secret")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics("scrape-secret").await;
     for line in [
         "echo_graphql_requests_total{operation=\"Home\"} 3",
         "echo_graphql_requests_total{operation=\"anonymous\"} 1",

@@ -112,16 +112,7 @@ async fn a_reminder_due_now_is_mailed_once_with_a_one_click_unsubscribe_that_wor
     reminders_settled(&app).await;
     assert_eq!(app.settled_mail_count(EMAIL).await, 1);
     // Deliveries show in /metrics, by job kind.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .bearer_auth("scrape")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics("scrape").await;
     for line in [
         r#"echo_jobs_finished_total{kind="send_reminder",outcome="done"} 1"#,
         r#"echo_jobs_finished_total{kind="send_mail",outcome="done"} 1"#,

@@ -479,6 +479,19 @@ impl TestApp {
         panic!("mail still queued after 10 s");
     }
 
+    /// `GET /metrics` with the scrape token `token`: the text exposition.
+    pub async fn metrics(&self, token: &str) -> String {
+        self.client
+            .get(format!("{}/metrics", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request reaches the server")
+            .text()
+            .await
+            .expect("a text body")
+    }
+
     /// Waits (up to 10 s) until this server's job workers have looked for due jobs `count`
     /// times since it started: whatever they could claim by then, they have.
     pub async fn wait_for_job_polls(&self, count: u64) {
