@@ -272,6 +272,11 @@ pub struct Settings {
     #[arg(long, env = "JOB_RETRY_BASE_SECS", default_value_t = 30, global = true)]
     pub job_retry_base_secs: u64,
 
+    /// Days a finished (done or failed) job is kept for inspection before it is deleted; 0
+    /// keeps them forever. At least a day, so that unique keys outlive every retry window.
+    #[arg(long, env = "JOB_RETENTION_DAYS", default_value_t = 30, global = true)]
+    pub job_retention_days: u32,
+
     /// Milliseconds between runs of the reminder planner, which queues each reminder's next
     /// occurrence (on replicas that run job workers).
     #[arg(
@@ -460,6 +465,7 @@ impl Settings {
             job_retry_base_secs: 0,
             job_max_attempts: 3,
             reminder_plan_interval_ms: 100,
+            job_retention_days: 30,
             reminder_grace_minutes: 15,
             skip_migrations: false,
             // Each instance its own folder, so tests never see each other's files.

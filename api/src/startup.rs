@@ -295,7 +295,18 @@ impl Application {
             .collect();
         let mut job_workers: Vec<JoinHandle<()>> = job_workers;
         job_workers.push(event_listener);
-        // Replicas that work jobs plan reminders too (their unique keys make that safe).
+        // Replicas that work jobs plan reminders too (their unique keys make that safe), and
+        // delete finished jobs after JOB_RETENTION_DAYS.
+        if let Some(pool) = &jobs_pool
+            && state.settings.job_retention_days > 0
+        {
+            job_workers.push(crate::jobs::spawn_retention(
+                pool.clone(),
+                state.services.clone(),
+                chrono::Duration::days(state.settings.job_retention_days.max(1).into()),
+                stopped.clone(),
+            ));
+        }
         if let Some(pool) = &jobs_pool {
             job_workers.push(reminders::plan::spawn(
                 pool.clone(),

@@ -160,3 +160,33 @@ async fn without_smtp_the_mail_lands_whole_in_the_outbox_folder() {
     assert!(text.contains("Message-ID: <"));
     std::fs::remove_dir_all(&data_dir).ok();
 }
+
+#[tokio::test]
+async fn finished_jobs_are_deleted_after_the_retention_and_queued_ones_never() {
+    let app = spawn_app_with(|_| {}).await;
+    request_code(&app, "kept@example.com").await;
+    app.mail_drained().await;
+    // A queued job due in 40 days stays whatever its age.
+    app.execute("INSERT INTO jobs (kind, payload, run_at, created_at, updated_at) VALUES ('send_mail', '{}', now() + interval '40 days', now() - interval '60 days', now() - interval '60 days')").await;
+    let finished = "SELECT count(*) FROM jobs WHERE status IN ('done', 'failed')";
+    assert_eq!(app.scalar_i64(finished).await, 1);
+
+    // A server whose clock reads 29 days later keeps the finished job; 31 days later, deletes it.
+    let soon = app.another_server_later(Duration::days(29), |_| {}).await;
+    soon.wait_for_job_polls(2).await;
+    assert_eq!(app.scalar_i64(finished).await, 1);
+    let later = app.another_server_later(Duration::days(31), |_| {}).await;
+    for _ in 0..200 {
+        if app.scalar_i64(finished).await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.scalar_i64(finished).await, 0);
+    assert_eq!(
+        app.scalar_i64("SELECT count(*) FROM jobs").await,
+        1,
+        "the queued job stays"
+    );
+    drop((soon, later));
+}

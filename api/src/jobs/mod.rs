@@ -84,6 +84,45 @@ pub async fn claim(
     jobs::Model::find_by_statement(statement).one(conn).await
 }
 
+/// Deletes jobs that finished (done or failed) before `before`; returns how many.
+pub async fn delete_finished_before(
+    conn: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let result = conn
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "DELETE FROM jobs WHERE status IN ('done', 'failed') AND updated_at < $1",
+            [before.into()],
+        ))
+        .await?;
+    Ok(result.rows_affected())
+}
+
+/// Deletes finished jobs older than `keep` every hour until `shutdown` (runs on replicas with
+/// job workers; deleting twice is harmless).
+pub fn spawn_retention(
+    db: sea_orm::DatabaseConnection,
+    services: crate::services::SharedServices,
+    keep: Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let before = services.clock.now() - keep;
+            match delete_finished_before(&db, before).await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "finished jobs deleted"),
+                Err(err) => tracing::error!(error = %err, "could not delete finished jobs"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    })
+}
+
 /// Ends a job this worker holds: done, retried at `retry_at`, or failed for good.
 pub async fn finish(
     conn: &impl ConnectionTrait,
