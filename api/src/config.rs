@@ -500,6 +500,16 @@ impl Settings {
             .unwrap_or(&self.database_url)
     }
 
+    /// Where mail goes without `SMTP_URL`.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+
+    /// The generated one-time-code key, when `OTP_SECRET` is not set.
+    pub fn otp_key_file(&self) -> PathBuf {
+        self.data_dir.join("otp-secret")
+    }
+
     pub fn storage_root(&self) -> PathBuf {
         self.storage_root
             .clone()

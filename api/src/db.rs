@@ -122,28 +122,15 @@ pub async fn connect_single(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
-/// Creates the database named in `url` when it does not exist yet.
+/// Creates the database named in `url` when it does not exist yet (waiting up to 30 s for
+/// the server, as a pool would); the error says what was tried and what to do
+/// (`preflight::open_or_create`).
 pub async fn ensure_database_exists(url: &str) -> Result<(), DbErr> {
-    let (server_url, name) = split_database_url(url)?;
-    let admin = connect_single(&server_url).await?;
-    let exists = admin
-        .query_one_raw(Statement::from_sql_and_values(
-            admin.get_database_backend(),
-            "SELECT 1 FROM pg_database WHERE datname = $1",
-            [name.clone().into()],
-        ))
-        .await?
-        .is_some();
-    if !exists {
-        let create = format!("CREATE DATABASE {}", quote_ident(&name));
-        match admin.execute_unprepared(&create).await {
-            Ok(_) => tracing::info!(database = %name, "created database"),
-            // Another replica won the race: the database exists, which is all we wanted.
-            Err(err) if err.to_string().contains("already exists") => {}
-            Err(err) => return Err(err),
-        }
-    }
-    admin.close().await
+    let conn = crate::preflight::open_or_create(url, Duration::from_secs(30))
+        .await
+        .map_err(|problem| DbErr::Custom(problem.to_string()))?;
+    sea_orm::sqlx::Connection::close(conn).await.ok();
+    Ok(())
 }
 
 /// Applies pending migrations under an advisory lock, so concurrent starts do not collide.

@@ -5,13 +5,12 @@
 
 use std::{fmt::Write as _, time::Duration};
 
-use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::{self, Connection};
 
 use crate::{
     config::Settings,
     persisted::AllowList,
-    preflight::{self, ConnectFailure},
+    preflight::{self, ConnectFailure, Migrations},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,13 +162,9 @@ pub fn report(checks: &[Check]) -> (String, bool) {
 
 /// Connects and returns the server's version, or why not.
 async fn reachable(settings: &Settings, url: &str) -> Result<String, String> {
-    let timeout = Duration::from_secs(settings.db_connect_timeout_secs.max(1));
-    let mut conn = preflight::connect(url, timeout)
+    let mut conn = preflight::connect(url, preflight::connect_timeout(settings))
         .await
-        .map_err(|failure| match failure {
-            ConnectFailure::NoDatabase => "the database does not exist".to_owned(),
-            ConnectFailure::Other { cause, next } => format!("{cause}. Next: {next}"),
-        })?;
+        .map_err(ConnectFailure::explain)?;
     let version: String = sqlx::query_scalar("SHOW server_version")
         .fetch_one(&mut conn)
         .await
@@ -182,8 +177,7 @@ async fn reachable(settings: &Settings, url: &str) -> Result<String, String> {
 async fn database(settings: &Settings) -> Vec<Check> {
     let url = settings.direct_database_url();
     let place = preflight::describe(url);
-    let timeout = Duration::from_secs(settings.db_connect_timeout_secs.max(1));
-    let mut conn = match preflight::connect(url, timeout).await {
+    let mut conn = match preflight::connect(url, preflight::connect_timeout(settings)).await {
         Ok(conn) => conn,
         Err(failure) => {
             let (status, why) = match failure {
@@ -192,12 +186,7 @@ async fn database(settings: &Settings) -> Vec<Check> {
                     Status::Warn,
                     "the database does not exist yet; the server creates it at start".to_owned(),
                 ),
-                ConnectFailure::NoDatabase => {
-                    (Status::Fail, "the database does not exist".to_owned())
-                }
-                ConnectFailure::Other { cause, next } => {
-                    (Status::Fail, format!("{cause}. Next: {next}"))
-                }
+                failure => (Status::Fail, failure.explain()),
             };
             return vec![
                 check("postgresql", status, format!("{place}: {why}")),
@@ -237,44 +226,26 @@ async fn database(settings: &Settings) -> Vec<Check> {
 }
 
 async fn migrations(conn: &mut sqlx::PgConnection, settings: &Settings) -> Check {
-    let applied: Result<Vec<String>, sqlx::Error> = async {
-        let exists: bool = sqlx::query_scalar("SELECT to_regclass('seaql_migrations') IS NOT NULL")
-            .fetch_one(&mut *conn)
-            .await?;
-        if !exists {
-            return Ok(Vec::new());
-        }
-        sqlx::query_scalar("SELECT version FROM seaql_migrations")
-            .fetch_all(&mut *conn)
-            .await
-    }
-    .await;
-    let applied = match applied {
-        Ok(applied) => applied,
+    let migrations = match Migrations::read(conn).await {
+        Ok(migrations) => migrations,
         Err(err) => return check("migrations", Status::Fail, err.to_string()),
     };
-    let known: Vec<String> = Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect();
-    let unknown: Vec<&String> = applied.iter().filter(|v| !known.contains(v)).collect();
-    let pending = known.iter().filter(|v| !applied.contains(v)).count();
+    let unknown = migrations.unknown();
     if !unknown.is_empty() {
-        let names: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();
         return check(
             "migrations",
             Status::Fail,
             format!(
                 "migrated by a newer version ({}); run that version",
-                names.join(", ")
+                unknown.join(", ")
             ),
         );
     }
-    match (pending, settings.skip_migrations) {
+    match (migrations.pending(), settings.skip_migrations) {
         (0, _) => check(
             "migrations",
             Status::Ok,
-            format!("all {} applied", known.len()),
+            format!("all {} applied", migrations.known.len()),
         ),
         (n, false) => check(
             "migrations",
@@ -338,7 +309,7 @@ async fn mail(settings: &Settings) -> Check {
             ),
         },
         None => {
-            let outbox = settings.data_dir.join("outbox");
+            let outbox = settings.outbox_dir();
             match preflight::writable("DATA_DIR", &outbox) {
                 Ok(()) => check(
                     "mail",
@@ -383,7 +354,7 @@ fn otp_key(settings: &Settings) -> Check {
             ),
         },
         None => {
-            let path = settings.data_dir.join("otp-secret");
+            let path = settings.otp_key_file();
             match std::fs::read_to_string(&path) {
                 Ok(text) => match crate::auth::otp::OtpKey::from_hex(&text) {
                     Ok(_) => check(

@@ -124,8 +124,40 @@ fn problem(tried: String, failure: ConnectFailure, name: &str) -> Problem {
     }
 }
 
-fn timeout(settings: &Settings) -> Duration {
+impl ConnectFailure {
+    /// The failure in one sentence with its next step.
+    pub fn explain(self) -> String {
+        match self {
+            ConnectFailure::NoDatabase => "the database does not exist".to_owned(),
+            ConnectFailure::Other { cause, next } => format!("{cause}. Next: {next}"),
+        }
+    }
+}
+
+/// How long a check waits for a database that does not answer (`DB_CONNECT_TIMEOUT_SECS`).
+pub fn connect_timeout(settings: &Settings) -> Duration {
     Duration::from_secs(settings.db_connect_timeout_secs.max(1))
+}
+
+/// Connects to the database at `url`, creating it first when it does not exist (the user needs
+/// the right to).
+pub async fn open_or_create(url: &str, timeout: Duration) -> Result<PgConnection, Problem> {
+    let tried = format!("connecting to PostgreSQL at {}", describe(url));
+    let (_, name) = crate::db::split_database_url(url).map_err(|err| Problem {
+        tried: tried.clone(),
+        cause: err.to_string(),
+        next: "write DATABASE_URL as postgres://user:password@host:port/database".into(),
+    })?;
+    match connect(url, timeout).await {
+        Ok(conn) => Ok(conn),
+        Err(ConnectFailure::NoDatabase) => {
+            create_database(url, &name, timeout).await?;
+            connect(url, timeout)
+                .await
+                .map_err(|failure| problem(tried, failure, &name))
+        }
+        Err(failure) => Err(problem(tried, failure, &name)),
+    }
 }
 
 /// Checks every database the settings name; creates the primary's database when it is missing
@@ -133,27 +165,26 @@ fn timeout(settings: &Settings) -> Duration {
 /// version of this server has migrated.
 pub async fn databases(settings: &Settings) -> Result<(), Problem> {
     let url = settings.direct_database_url();
-    let tried = format!("connecting to PostgreSQL at {}", describe(url));
-    let (_, name) = crate::db::split_database_url(url).map_err(|err| Problem {
-        tried: tried.clone(),
-        cause: err.to_string(),
-        next: "write DATABASE_URL as postgres://user:password@host:port/database".into(),
-    })?;
-    let mut conn = match connect(url, timeout(settings)).await {
-        Ok(conn) => conn,
-        Err(ConnectFailure::NoDatabase) if !settings.skip_migrations => {
-            create_database(settings, url, &name).await?;
-            connect(url, timeout(settings))
-                .await
-                .map_err(|failure| problem(tried.clone(), failure, &name))?
-        }
-        Err(failure) => return Err(problem(tried, failure, &name)),
+    let timeout = connect_timeout(settings);
+    let mut conn = if settings.skip_migrations {
+        let tried = format!("connecting to PostgreSQL at {}", describe(url));
+        let name = crate::db::split_database_url(url)
+            .map(|(_, name)| name)
+            .unwrap_or_default();
+        connect(url, timeout)
+            .await
+            .map_err(|failure| problem(tried, failure, &name))?
+    } else {
+        open_or_create(url, timeout).await?
     };
-    let unknown = unknown_migrations(&mut conn).await.map_err(|err| Problem {
-        tried: format!("reading the migrations of {}", describe(url)),
-        cause: err.to_string(),
-        next: SEE_README.into(),
-    })?;
+    let unknown = Migrations::read(&mut conn)
+        .await
+        .map_err(|err| Problem {
+            tried: format!("reading the migrations of {}", describe(url)),
+            cause: err.to_string(),
+            next: SEE_README.into(),
+        })?
+        .unknown();
     conn.close().await.ok();
     if !unknown.is_empty() {
         return Err(Problem {
@@ -176,7 +207,7 @@ pub async fn databases(settings: &Settings) -> Result<(), Problem> {
             "connecting to PostgreSQL at {} ({setting})",
             describe(other)
         );
-        let conn = connect(other, timeout(settings))
+        let conn = connect(other, timeout)
             .await
             .map_err(|failure| problem(tried, failure, "named there"))?;
         conn.close().await.ok();
@@ -185,14 +216,14 @@ pub async fn databases(settings: &Settings) -> Result<(), Problem> {
 }
 
 /// Creates the database `name` through the server's `postgres` database.
-async fn create_database(settings: &Settings, url: &str, name: &str) -> Result<(), Problem> {
+async fn create_database(url: &str, name: &str, timeout: Duration) -> Result<(), Problem> {
     let tried = format!("creating the database {name} at {}", describe(url));
     let (server_url, _) = crate::db::split_database_url(url).map_err(|err| Problem {
         tried: tried.clone(),
         cause: err.to_string(),
         next: SEE_README.into(),
     })?;
-    let mut admin = connect(&server_url, timeout(settings))
+    let mut admin = connect(&server_url, timeout)
         .await
         .map_err(|failure| problem(tried.clone(), failure, "postgres"))?;
     // A name cannot be bound as a parameter; it is quoted as an identifier.
@@ -225,25 +256,48 @@ async fn create_database(settings: &Settings, url: &str, name: &str) -> Result<(
     }
 }
 
-/// Applied migrations this binary does not have: the schema is newer than the code.
-async fn unknown_migrations(conn: &mut PgConnection) -> Result<Vec<String>, sqlx::Error> {
-    let exists: bool = sqlx::query_scalar("SELECT to_regclass('seaql_migrations') IS NOT NULL")
-        .fetch_one(&mut *conn)
-        .await?;
-    if !exists {
-        return Ok(Vec::new());
+/// The migrations a database has applied, beside the ones this binary has.
+pub struct Migrations {
+    pub applied: Vec<String>,
+    pub known: Vec<String>,
+}
+
+impl Migrations {
+    /// Reads `seaql_migrations` (none applied when the table does not exist yet).
+    pub async fn read(conn: &mut PgConnection) -> Result<Self, sqlx::Error> {
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('seaql_migrations') IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await?;
+        let applied = if exists {
+            sqlx::query_scalar("SELECT version FROM seaql_migrations")
+                .fetch_all(&mut *conn)
+                .await?
+        } else {
+            Vec::new()
+        };
+        let known = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        Ok(Self { applied, known })
     }
-    let applied: Vec<String> = sqlx::query_scalar("SELECT version FROM seaql_migrations")
-        .fetch_all(&mut *conn)
-        .await?;
-    let known: Vec<String> = Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect();
-    Ok(applied
-        .into_iter()
-        .filter(|version| !known.contains(version))
-        .collect())
+
+    /// Applied migrations this binary does not have: the schema is newer than the code.
+    pub fn unknown(&self) -> Vec<String> {
+        self.applied
+            .iter()
+            .filter(|version| !self.known.contains(version))
+            .cloned()
+            .collect()
+    }
+
+    /// Migrations this binary has that are not applied yet.
+    pub fn pending(&self) -> usize {
+        self.known
+            .iter()
+            .filter(|version| !self.applied.contains(version))
+            .count()
+    }
 }
 
 /// Checks that `dir` (the folder of setting `setting`) exists or can be made, and takes files.

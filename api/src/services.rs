@@ -87,14 +87,14 @@ impl AppServices {
         let mailer: SharedMailer = match &settings.smtp_url {
             Some(url) => Arc::new(SmtpMailer::from_url(url)?),
             None => {
-                let outbox = settings.data_dir.join("outbox");
+                let outbox = settings.outbox_dir();
                 tracing::info!(outbox = %outbox.display(), "no SMTP_URL: mail is written to the outbox folder");
                 Arc::new(OutboxMailer::new(outbox)?)
             }
         };
         let otp_key = match &settings.otp_secret {
             Some(hex_key) => OtpKey::from_hex(hex_key)?,
-            None => load_or_create_key(&settings.data_dir.join("otp-secret"))?,
+            None => load_or_create_key(&settings.otp_key_file())?,
         };
         Ok(Self {
             clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),

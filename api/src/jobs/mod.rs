@@ -105,18 +105,36 @@ pub fn spawn_retention(
     db: sea_orm::DatabaseConnection,
     services: crate::services::SharedServices,
     keep: Duration,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
+    every(std::time::Duration::from_secs(3600), shutdown, move || {
+        let (db, services) = (db.clone(), services.clone());
+        async move {
             let before = services.clock.now() - keep;
             match delete_finished_before(&db, before).await {
                 Ok(0) => {}
                 Ok(deleted) => tracing::info!(deleted, "finished jobs deleted"),
                 Err(err) => tracing::error!(error = %err, "could not delete finished jobs"),
             }
+        }
+    })
+}
+
+/// Runs `work` now and then every `interval`, until `shutdown` turns true.
+pub fn every<F, Fut>(
+    interval: std::time::Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    mut work: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        loop {
+            work().await;
             tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+                _ = tokio::time::sleep(interval) => {}
                 _ = shutdown.changed() => return,
             }
         }

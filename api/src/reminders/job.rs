@@ -27,18 +27,22 @@ pub struct Planned {
     pub at: DateTime<Utc>,
 }
 
+/// 16 hex digits of the SHA-256 of `text`: a short stable name for a key.
+fn short_hash(text: &str) -> String {
+    hex::encode(&Sha256::digest(text.as_bytes())[..8])
+}
+
 /// A short stable name of a reminder (its label, time, days and zone): a changed reminder is
 /// another reminder.
 fn fingerprint(schedule: &Schedule, index: usize) -> String {
     let reminder = &schedule.reminders[index];
-    let text = format!(
+    short_hash(&format!(
         "{}\n{}\n{:?}\n{}",
         reminder.label,
         reminder.time,
         reminder.days,
         schedule.timezone.name()
-    );
-    hex::encode(&Sha256::digest(text.as_bytes())[..8])
+    ))
 }
 
 /// Queues the next occurrence of every reminder of `schedule` (the earliest not more than
@@ -94,18 +98,11 @@ pub async fn run(
             services.reminder_grace.num_minutes()
         )));
     }
-    let Some(schedule) = still_wanted(db, &planned).await.map_err(JobError::retry)? else {
+    let Some((user, schedule)) = still_wanted(db, &planned).await.map_err(JobError::retry)? else {
         tracing::info!(
             user = planned.user_id,
             "reminder no longer wanted; not sent"
         );
-        return Ok(());
-    };
-    let Some(user) = users::Entity::find_by_id(planned.user_id)
-        .one(db)
-        .await
-        .map_err(JobError::retry)?
-    else {
         return Ok(());
     };
     let local = planned.at.with_timezone(&schedule.timezone);
@@ -132,7 +129,7 @@ pub async fn run(
         "reminder-mail:{}:{}:{}",
         user.id,
         planned.at.timestamp(),
-        hex::encode(&Sha256::digest(planned.label.as_bytes())[..8])
+        short_hash(&planned.label)
     );
     mail::job::queue(&txn, services, &mail, valid_for, Some(key))
         .await
@@ -142,19 +139,19 @@ pub async fn run(
     Ok(())
 }
 
-/// The user's schedule, when the account is active, email reminders are on and the schedule
-/// still has this occurrence.
+/// The account and its schedule, when the account is active, email reminders are on and the
+/// schedule still has this occurrence.
 async fn still_wanted(
     db: &DatabaseConnection,
     planned: &Planned,
-) -> Result<Option<Schedule>, DbErr> {
-    let active = users::Entity::find_by_id(planned.user_id)
+) -> Result<Option<(users::Model, Schedule)>, DbErr> {
+    let Some(user) = users::Entity::find_by_id(planned.user_id)
         .one(db)
         .await?
-        .is_some_and(|u| u.is_active);
-    if !active {
+        .filter(|u| u.is_active)
+    else {
         return Ok(None);
-    }
+    };
     let email_on = settings::service::get(db, planned.user_id, "notifications_email")
         .await
         .map_err(|e| DbErr::Custom(e.to_string()))?
@@ -175,5 +172,5 @@ async fn still_wanted(
     let kept = schedule.reminders.iter().any(|r| {
         r.label == planned.label && r.next_after(schedule.timezone, just_before) == Some(planned.at)
     });
-    Ok(kept.then_some(schedule))
+    Ok(kept.then_some((user, schedule)))
 }

@@ -64,16 +64,13 @@ pub fn spawn(
     db: DatabaseConnection,
     services: SharedServices,
     interval: std::time::Duration,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
+    crate::jobs::every(interval, shutdown, move || {
+        let (db, services) = (db.clone(), services.clone());
+        async move {
             if let Err(err) = plan(&db, &services, None).await {
                 tracing::error!(error = %error_chain(&err), "could not plan reminders");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = shutdown.changed() => return,
             }
         }
     })

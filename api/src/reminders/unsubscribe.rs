@@ -8,8 +8,7 @@
 //! so a token works once; and one from before the user turned reminders back on is refused.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use entity::app_settings;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use subtle::ConstantTimeEq;
 
 use crate::{auth::otp::OtpKey, error::AppError, services::AppServices};
@@ -37,13 +36,11 @@ fn verify(key: &OtpKey, token: &str) -> Option<(i32, i64)> {
 }
 
 /// When `notifications_email` was last written for `user_id`, in microseconds (0: never).
-pub async fn state(conn: &impl ConnectionTrait, user_id: i32) -> Result<i64, DbErr> {
-    let row = app_settings::Entity::find()
-        .filter(app_settings::Column::UserId.eq(user_id))
-        .filter(app_settings::Column::SettingKey.eq(SETTING))
-        .one(conn)
-        .await?;
-    Ok(row.map_or(0, |r| r.updated_at.timestamp_micros()))
+pub async fn state(conn: &impl ConnectionTrait, user_id: i32) -> Result<i64, AppError> {
+    let setting = crate::settings::service::get(conn, user_id, SETTING).await?;
+    Ok(setting
+        .and_then(|s| s.updated_at)
+        .map_or(0, |at| at.timestamp_micros()))
 }
 
 /// The link for a mail to `user_id`.
@@ -51,7 +48,7 @@ pub async fn link(
     conn: &impl ConnectionTrait,
     services: &AppServices,
     user_id: i32,
-) -> Result<String, DbErr> {
+) -> Result<String, AppError> {
     let state = state(conn, user_id).await?;
     Ok(format!(
         "{}/unsubscribe?token={}",
