@@ -220,8 +220,8 @@ async fn database(settings: &Settings) -> Vec<Check> {
         Err(err) => check("postgresql", Status::Fail, format!("{place}: {err}")),
     });
     checks.push(migrations(&mut conn, settings).await);
-    checks.push(pooling(&mut conn, settings).await);
     conn.close().await.ok();
+    checks.push(pooling(settings).await);
     checks
 }
 
@@ -260,21 +260,38 @@ async fn migrations(conn: &mut sqlx::PgConnection, settings: &Settings) -> Check
     }
 }
 
-/// Whether DATABASE_URL goes through a transaction-pooling proxy (PgBouncer): two
-/// transactions on one client connection landing on different server sessions.
-async fn pooling(conn: &mut sqlx::PgConnection, settings: &Settings) -> Check {
-    let mut pids = Vec::new();
-    for _ in 0..3 {
-        match sqlx::query_scalar::<_, i32>("SELECT pg_backend_pid()")
-            .fetch_one(&mut *conn)
-            .await
-        {
-            Ok(pid) => pids.push(pid),
-            Err(err) => return check("connection pooling", Status::Warn, err.to_string()),
+/// Whether DATABASE_URL goes through a transaction-pooling proxy (PgBouncer), checked on
+/// DATABASE_URL's own connections (the other checks go to DATABASE_DIRECT_URL when it is set,
+/// which is PostgreSQL itself). Two client connections each hold a transaction, end them in
+/// one order and then in the other, and the first asks again which server session it is on:
+/// on PostgreSQL (or a session pool) always its own; behind a transaction pool, whichever
+/// session the pool hands out next, which in one of the two orders is the other's (a pool
+/// reuses the last released session, or the first).
+async fn pooling(settings: &Settings) -> Check {
+    let url = &settings.database_url;
+    let timeout = preflight::connect_timeout(settings);
+    let (mut a, mut b) = match (
+        preflight::connect(url, timeout).await,
+        preflight::connect(url, timeout).await,
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(failure), _) | (_, Err(failure)) => {
+            let why = format!("{}: {}", preflight::describe(url), failure.explain());
+            return check("connection pooling", Status::Fail, why);
         }
-    }
-    pids.dedup();
-    let pooled = pids.len() > 1;
+    };
+    // A pool of one session would make the second transaction wait for the first.
+    let seen = tokio::time::timeout(NETWORK_TIMEOUT, moved_sessions(&mut a, &mut b)).await;
+    a.close().await.ok();
+    b.close().await.ok();
+    let pooled = match seen {
+        Ok(Ok(pooled)) => pooled,
+        Ok(Err(err)) => return check("connection pooling", Status::Warn, err.to_string()),
+        Err(_) => {
+            let why = "two connections could not hold a transaction each within 5 s (a pool of one session?)";
+            return check("connection pooling", Status::Warn, why);
+        }
+    };
     match (pooled, settings.database_direct_url.is_some()) {
         (false, _) => check(
             "connection pooling",
@@ -292,6 +309,33 @@ async fn pooling(conn: &mut sqlx::PgConnection, settings: &Settings) -> Check {
             "transaction pooling (PgBouncer) seen: chat events need LISTEN; set DATABASE_DIRECT_URL to PostgreSQL itself",
         ),
     }
+}
+
+/// Whether connection `a` found itself on another server session after transactions of `a`
+/// and `b` ended, in either order.
+async fn moved_sessions(
+    a: &mut sqlx::PgConnection,
+    b: &mut sqlx::PgConnection,
+) -> Result<bool, sqlx::Error> {
+    const PID: &str = "SELECT pg_backend_pid()";
+    for a_first in [true, false] {
+        let mut ta = a.begin().await?;
+        let before: i32 = sqlx::query_scalar(PID).fetch_one(&mut *ta).await?;
+        let mut tb = b.begin().await?;
+        let _: i32 = sqlx::query_scalar(PID).fetch_one(&mut *tb).await?;
+        if a_first {
+            ta.commit().await?;
+            tb.commit().await?;
+        } else {
+            tb.commit().await?;
+            ta.commit().await?;
+        }
+        let after: i32 = sqlx::query_scalar(PID).fetch_one(&mut *a).await?;
+        if after != before {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 async fn mail(settings: &Settings) -> Check {

@@ -195,6 +195,46 @@ async fn the_api_works_behind_pgbouncer_in_transaction_pooling_mode() {
 }
 
 #[tokio::test]
+async fn the_doctor_sees_transaction_pooling_and_asks_for_a_direct_connection() {
+    let Some(binary) = binary() else { return };
+    let bouncer = start(&binary, 200).await;
+    let app = app_behind(&bouncer).await;
+    let row = |checks: &[api::doctor::Check]| {
+        checks
+            .iter()
+            .find(|c| c.name == "connection pooling")
+            .cloned()
+            .unwrap()
+    };
+    let mut settings = (*app.state.settings).clone();
+    let found = row(&api::doctor::run(&settings).await);
+    assert_eq!(found.status, api::doctor::Status::Ok, "{found:?}");
+    assert!(
+        found
+            .detail
+            .contains("transaction pooling (PgBouncer) seen"),
+        "{found:?}"
+    );
+    settings.database_direct_url = None;
+    let found = row(&api::doctor::run(&settings).await);
+    assert_eq!(found.status, api::doctor::Status::Fail, "{found:?}");
+    assert!(
+        found.detail.contains("set DATABASE_DIRECT_URL"),
+        "{found:?}"
+    );
+    // PostgreSQL itself: no pooling.
+    settings.database_url = settings
+        .database_url
+        .replace(&format!(":{}/", bouncer.port), ":5432/");
+    let found = row(&api::doctor::run(&settings).await);
+    assert_eq!(found.status, api::doctor::Status::Ok, "{found:?}");
+    assert!(
+        found.detail.contains("no transaction pooling seen"),
+        "{found:?}"
+    );
+}
+
+#[tokio::test]
 async fn without_prepared_statement_tracking_the_same_workload_breaks() {
     let Some(binary) = binary() else { return };
     let bouncer = start(&binary, 0).await;
