@@ -230,9 +230,14 @@ fn value_start(mut rest: &str) -> Option<&str> {
         let end = rest.find(is_separator).unwrap_or(rest.len());
         let mut run = Vec::new();
         push_run(&rest[..end], &mut run);
-        if run.iter().any(|t| matches!(t, Token::Num(_)))
-            && !run.iter().any(|t| matches!(t, Token::Word(_)))
-        {
+        let number = run.iter().any(|t| matches!(t, Token::Num(_)))
+            && !run.iter().any(|t| matches!(t, Token::Word(_)));
+        // "CRP < 0.5 mg/L": a comparison sign standing alone starts the value (a bound).
+        let bound = !run.is_empty()
+            && run
+                .iter()
+                .all(|t| matches!(t, Token::Less { .. } | Token::Greater { .. }));
+        if number || bound {
             return Some(rest);
         }
         words += 1;
@@ -528,6 +533,20 @@ mod tests {
         assert_eq!(v.flag, Some(Flag::Critical));
         let v = one("Glucose 2.0 mmol/L");
         assert_eq!(v.flag, Some(Flag::Critical));
+    }
+
+    #[test]
+    fn a_bound_keeps_its_sign_with_or_without_a_space() {
+        for line in [
+            "CRP < 0.5 mg/L",
+            "CRP <0.5 mg/L",
+            "C-reactive protein: < 0.5 mg/L",
+        ] {
+            let v = one(line);
+            assert_eq!((v.value, v.qualifier), (0.5, Some("<")), "{line}");
+        }
+        let v = one("eGFR > 90 mL/min/1.73m2");
+        assert_eq!((v.value, v.qualifier), (90.0, Some(">")));
     }
 
     #[test]
