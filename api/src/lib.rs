@@ -21,6 +21,7 @@ pub mod documents;
 pub mod enums;
 pub mod error;
 pub mod export;
+pub mod fhir;
 pub mod http;
 pub mod jobs;
 pub mod mail;

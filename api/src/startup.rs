@@ -18,8 +18,8 @@ use crate::{
     enums::Role,
     error::BoxError,
     http::{
-        body_timeout, files, graphiql, graphql, health, metrics, request_id::request_id, security,
-        unsubscribe, ws,
+        body_timeout, fhir, files, graphiql, graphql, health, metrics, request_id::request_id,
+        security, unsubscribe, ws,
     },
     jobs::{JobRunner, RunnerConfig},
     metrics::Metrics,
@@ -380,6 +380,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::get().to(graphiql::page))
             .route("/assets/{name}", web::get().to(graphiql::file)),
     )
+    .service(web::scope("/fhir/r4").configure(fhir::routes))
     .route("/files/reports/{id}", web::get().to(files::report))
     .route("/files/avatars/{user_id}", web::get().to(files::avatar))
     .route("/files/exports/{id}", web::get().to(files::export))

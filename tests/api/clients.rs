@@ -11,7 +11,7 @@ use std::process::Stdio;
 
 use tests::{TestApp, spawn_app};
 
-fn repository_root() -> PathBuf {
+pub(crate) fn repository_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the tests crate is inside the workspace")
@@ -19,7 +19,7 @@ fn repository_root() -> PathBuf {
 }
 
 /// `Some(reason)` when a prerequisite is missing and the test may be skipped.
-fn missing(prerequisites: &[(&Path, &str)]) -> Option<String> {
+pub(crate) fn missing(prerequisites: &[(&Path, &str)]) -> Option<String> {
     let absent: Vec<String> = prerequisites
         .iter()
         .filter(|(path, _)| !path.exists())
@@ -47,7 +47,7 @@ fn missing(prerequisites: &[(&Path, &str)]) -> Option<String> {
 }
 
 /// Runs `node <script>` in `dir` with `env`; fails the test with its output unless it exits 0.
-async fn node(dir: &Path, script: &str, env: &[(&str, &str)]) -> String {
+pub(crate) async fn node(dir: &Path, script: &str, env: &[(&str, &str)]) -> String {
     let output = tokio::process::Command::new("node")
         .arg(script)
         .current_dir(dir)

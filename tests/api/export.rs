@@ -71,7 +71,7 @@ async fn everything(app: &TestApp, who: &Person, marker: &str, clinician: &Perso
 }
 
 /// Waits (up to 30 s) until the newest export is no longer PENDING.
-async fn finished_export(app: &TestApp, token: &str) -> Value {
+pub(crate) async fn finished_export(app: &TestApp, token: &str) -> Value {
     for _ in 0..300 {
         let response = app.graphql_as(Some(token), EXPORTS, json!({})).await;
         let export = ok(&response)["me"]["dataExports"]["edges"][0]["node"].clone();
@@ -83,7 +83,7 @@ async fn finished_export(app: &TestApp, token: &str) -> Value {
     panic!("the export never finished");
 }
 
-fn entries(zip_bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn entries(zip_bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut archive = zip::ZipArchive::new(Cursor::new(zip_bytes)).unwrap();
     let mut out = Vec::new();
     for i in 0..archive.len() {

@@ -12,6 +12,7 @@ mod clients;
 mod connections;
 mod database_schema;
 mod export;
+mod fhir;
 mod first_run;
 mod graphql_http;
 mod mail;

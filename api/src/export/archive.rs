@@ -9,7 +9,7 @@ use std::io::{self, Seek, SeekFrom, Write};
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement};
 use serde_json::{Value, json};
 use zip::{CompressionMethod, ZipWriter, write::SimpleFileOptions};
 
@@ -151,6 +151,30 @@ async fn rows(db: &DatabaseConnection, section: &Section, user_id: i32) -> Resul
     Ok(row.try_get::<Value>("", "rows")?)
 }
 
+const FHIR_FILE: &str = "fhir-bundle.json";
+const FHIR_ABOUT: &str = "your health record as one HL7 FHIR R4 collection Bundle (docs/fhir.md), for other health apps and clinicians' systems; attachments point at the files in reports/";
+
+/// The record as a FHIR `collection` Bundle, attachments pointing into the archive.
+async fn fhir_bundle(
+    db: &DatabaseConnection,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Value, BoxError> {
+    let user = entity::users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or("the exported account is gone")?;
+    let file_url = |row: &entity::medical_reports::Model| {
+        format!(
+            "reports/{}/{}",
+            row.id,
+            crate::fhir::entry::path_segment(&row.file_name)
+        )
+    };
+    let entries = crate::fhir::record::own(db, &user, &file_url).await?;
+    Ok(crate::fhir::bundle::collection(None, &entries, now))
+}
+
 /// A stored file and where it goes in the archive.
 struct FileEntry {
     path: String,
@@ -199,11 +223,13 @@ pub async fn build(
     for section in SECTIONS {
         documents.push((section.file, rows(db, section, user_id).await?));
     }
+    documents.push((FHIR_FILE, fhir_bundle(db, user_id, now).await?));
     let files = files(db, user_id).await?;
-    let manifest_files: serde_json::Map<String, Value> = SECTIONS
+    let mut manifest_files: serde_json::Map<String, Value> = SECTIONS
         .iter()
         .map(|s| (s.file.to_owned(), Value::from(s.about)))
         .collect();
+    manifest_files.insert(FHIR_FILE.to_owned(), Value::from(FHIR_ABOUT));
 
     let storage = storage.clone();
     let handle = tokio::runtime::Handle::current();

@@ -62,6 +62,12 @@ impl Links {
         }
     }
 
+    /// Where the links start (`PUBLIC_BASE_URL` or the request's origin), without a trailing
+    /// slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// The signed link of the file `id` of `kind`; `extra` (such as `v=<version>`) goes first
     /// in the query.
     pub fn url(&self, kind: Kind, id: i32, extra: Option<&str>) -> String {

@@ -241,7 +241,7 @@ pub struct ReportAnalysis {
 
 impl ReportAnalysis {
     /// The typed view of a stored analysis; none when the document is not one (logged).
-    fn read(stored: &serde_json::Value) -> Option<Self> {
+    pub fn read(stored: &serde_json::Value) -> Option<Self> {
         Self::deserialize(stored)
             .inspect_err(
                 |err| tracing::error!(error = %err, "stored report analysis is unreadable"),

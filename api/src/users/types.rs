@@ -244,6 +244,33 @@ impl User {
         load_page::<ExportsByUserId, _>(ctx, self.0.id, args, |e| Ok(DataExport(e))).await
     }
 
+    /// Your whole health record as an HL7 FHIR R4 `searchset` Bundle, the same resources as
+    /// `GET /fhir/r4/Patient/{id}/$everything` (docs/fhir.md): Patient, Observations,
+    /// QuestionnaireResponses, RiskAssessments, DiagnosticReports, DocumentReferences (with
+    /// signed download links), Provenance of AI-written text, and the Practitioners who wrote
+    /// doctor notes. Not paged.
+    #[graphql(complexity = 50)]
+    async fn fhir_record(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<scalars::Json<serde_json::Value>, AppError> {
+        let links = crate::http::links::of(ctx).ok_or(AppError::Unauthenticated)?;
+        let base = format!("{}/fhir/r4", links.base());
+        let file_url = |row: &entity::medical_reports::Model| {
+            links.url(crate::http::links::Kind::Report, row.id, None)
+        };
+        let entries = crate::fhir::record::own(crate::context::db(ctx), &self.0, &file_url).await?;
+        let self_link = format!("{base}/Patient/{}/$everything", self.0.id);
+        Ok(scalars::Json(crate::fhir::bundle::searchset(
+            &base,
+            entries.len(),
+            &entries,
+            &self_link,
+            None,
+            &[],
+        )))
+    }
+
     /// Your next reminders from the `reminder_schedule` setting, soonest first: when each fires
     /// (UTC) and the wall-clock time in the schedule's zone (daylight-saving changes applied).
     async fn upcoming_reminders(

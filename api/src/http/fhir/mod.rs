@@ -1,0 +1,335 @@
+//! The read-only FHIR R4 REST API at `/fhir/r4` (docs/fhir.md): `metadata`, `Patient/{id}`,
+//! `Patient/{id}/$everything`, search on the record's resource types and read by id. JSON
+//! (`application/fhir+json`) only; every error is an `OperationOutcome` with its HTTP status.
+//! The same bearer tokens as GraphQL; `fhir::record` decides what a caller may see.
+
+mod answer;
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use entity::{medical_reports, users};
+use serde_json::Value;
+
+use self::answer::{Refusal, check_accept, link, ok, respond};
+use super::{
+    graphql::{client_info, viewer},
+    links::{self, Kind},
+};
+use crate::{
+    enums::CareTeamScope,
+    error::AppError,
+    fhir::{
+        self, bundle,
+        entry::Entry,
+        read::Refused,
+        record::{self, Access, FROM_ASSESSMENTS, FROM_REPORTS},
+        search::Search,
+    },
+    startup::AppState,
+};
+
+/// The resource types that can be searched and read (Patient is read on its own route).
+const SEARCHABLE: &[&str] = &[
+    "Observation",
+    "DiagnosticReport",
+    "DocumentReference",
+    "RiskAssessment",
+    "QuestionnaireResponse",
+    "Provenance",
+];
+
+/// The caller behind the bearer token; 401 without one.
+async fn caller(req: &HttpRequest, state: &AppState) -> Result<users::Model, Refusal> {
+    check_accept(req)?;
+    match viewer(req, state, false).await {
+        Ok(viewer) => viewer.0.map(|v| v.user).ok_or_else(|| {
+            Refusal::new(
+                StatusCode::UNAUTHORIZED,
+                "login",
+                "send `Authorization: Bearer <session token>` (sign in through the GraphQL API)",
+            )
+        }),
+        Err(err) => Err(AppError::from(err).into()),
+    }
+}
+
+/// `{base}/fhir/r4`.
+fn base(req: &HttpRequest, state: &AppState) -> String {
+    format!(
+        "{}/fhir/r4",
+        links::base_url(req, state.settings.public_base_url.as_deref())
+    )
+}
+
+/// Download links of reports for this caller.
+fn file_links(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: &users::Model,
+) -> impl Fn(&medical_reports::Model) -> String + Sync {
+    let links = links::for_request(req, state, caller.id, state.services.clock.now());
+    move |row: &medical_reports::Model| links.url(Kind::Report, row.id, None)
+}
+
+fn parse_id(text: &str) -> Result<i32, Refusal> {
+    text.parse()
+        .map_err(|_| Refusal::not_found(&format!("Patient/{text}")))
+}
+
+/// What a grant leaves out of `types`, as warnings (an outcome entry of the Bundle); 403 when
+/// it leaves out everything asked for.
+fn scope_warnings(access: &Access, types: &[&str]) -> Result<Vec<String>, Refusal> {
+    let from = |list: &[&str]| types.iter().any(|t| list.contains(t));
+    let mut missing = Vec::new();
+    if from(FROM_ASSESSMENTS) && !access.allows(CareTeamScope::Assessments) {
+        missing.push("assessments");
+    }
+    if from(FROM_REPORTS) && !access.allows(CareTeamScope::Reports) {
+        missing.push("reports");
+    }
+    let all_missing = types.iter().all(|t| {
+        (!FROM_ASSESSMENTS.contains(t) || !access.assessments)
+            && (!FROM_REPORTS.contains(t) || !access.reports)
+    });
+    if all_missing && !types.contains(&"Patient") {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "the patient's care-team grant does not cover {}",
+                missing.join(" or ")
+            ),
+        ));
+    }
+    Ok(missing
+        .into_iter()
+        .map(|m| format!("{m} are left out: the patient's care-team grant does not cover them"))
+        .collect())
+}
+
+/// What a searchset answers: the path its links repeat, the interaction the audit log names,
+/// the page size when `_count` is absent (None: one page), and what the grant left out.
+struct Listing<'a> {
+    path: &'a str,
+    interaction: &'a str,
+    default_count: Option<usize>,
+    warnings: Vec<String>,
+}
+
+/// Filters, pages, audits and wraps entries as a searchset.
+async fn searchset(
+    req: &HttpRequest,
+    state: &AppState,
+    access: &Access,
+    search: &Search,
+    listing: Listing<'_>,
+    entries: Vec<Entry>,
+) -> Result<Value, Refusal> {
+    let Listing {
+        path,
+        interaction,
+        default_count,
+        warnings,
+    } = listing;
+    let matching: Vec<Entry> = entries.into_iter().filter(|e| search.matches(e)).collect();
+    let total = matching.len();
+    let (page, next) = search.page(matching, default_count);
+    let now = state.services.clock.now();
+    let ip = client_info(req, &state.settings.trusted_proxies).ip;
+    record::audit_read(&state.db, access, interaction, &page, ip, now).await?;
+    let base = base(req, state);
+    let self_link = link(&base, path, &search.echo, None);
+    let next_link = next.map(|n| link(&base, path, &search.echo, Some(&n.encode())));
+    Ok(bundle::searchset(
+        &base,
+        total,
+        &page,
+        &self_link,
+        next_link.as_deref(),
+        &warnings,
+    ))
+}
+
+/// `GET /fhir/r4/metadata`: the CapabilityStatement (no token needed).
+pub async fn metadata(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Err(refusal) = check_accept(&req) {
+        return refusal.into_response();
+    }
+    let published = state.services.clock.now();
+    ok(&bundle::capability_statement(
+        &base(&req, &state),
+        env!("CARGO_PKG_VERSION"),
+        published,
+    ))
+}
+
+/// `GET /fhir/r4/Patient/{id}`.
+pub async fn patient(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    respond(
+        async {
+            let caller = caller(&req, &state).await?;
+            let id = parse_id(&path)?;
+            let access = open(&state, &caller, id).await?;
+            let entries =
+                record::load(&state.db, &access, Some(&["Patient"]), &|_| String::new()).await?;
+            let now = state.services.clock.now();
+            let ip = client_info(&req, &state.settings.trusted_proxies).ip;
+            record::audit_read(&state.db, &access, "read Patient", &entries, ip, now).await?;
+            entries
+                .into_iter()
+                .next()
+                .map(|e| e.resource)
+                .ok_or_else(|| Refusal::not_found(&format!("Patient/{id}")))
+        }
+        .await,
+    )
+}
+
+/// `GET /fhir/r4/Patient/{id}/$everything`: the whole record the caller may see.
+pub async fn everything(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    respond(
+        async {
+            let caller = caller(&req, &state).await?;
+            let search = Search::parse(req.query_string(), false)?;
+            let id = parse_id(&path)?;
+            let access = open(&state, &caller, id).await?;
+            let all: Vec<&str> = SEARCHABLE.iter().copied().chain(["Patient"]).collect();
+            let warnings = scope_warnings(&access, &all)?;
+            let files = file_links(&req, &state, &caller);
+            let entries = record::load(&state.db, &access, None, &files).await?;
+            let path = format!("Patient/{id}/$everything");
+            searchset(
+                &req,
+                &state,
+                &access,
+                &search,
+                Listing {
+                    path: &path,
+                    interaction: "Patient/$everything",
+                    default_count: None,
+                    warnings,
+                },
+                entries,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// `GET /fhir/r4/{type}?...`: search one resource type of one patient's record.
+pub async fn search(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    respond(
+        async {
+            let caller = caller(&req, &state).await?;
+            let resource_type = supported(&path)?;
+            let search = Search::parse(req.query_string(), true)?;
+            let patient_id = search.patient.unwrap_or(caller.id);
+            let access = open(&state, &caller, patient_id).await?;
+            let warnings = scope_warnings(&access, &[resource_type])?;
+            let files = file_links(&req, &state, &caller);
+            let entries = record::load(&state.db, &access, Some(&[resource_type]), &files).await?;
+            let interaction = format!("search {resource_type}");
+            searchset(
+                &req,
+                &state,
+                &access,
+                &search,
+                Listing {
+                    path: resource_type,
+                    interaction: &interaction,
+                    default_count: Some(fhir::search::DEFAULT_COUNT),
+                    warnings,
+                },
+                entries,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// `GET /fhir/r4/{type}/{id}`: one resource (`fhir::read`).
+pub async fn read(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let (resource_type, id) = path.into_inner();
+    respond(
+        async {
+            let caller = caller(&req, &state).await?;
+            let resource_type = supported(&resource_type)?;
+            let now = state.services.clock.now();
+            let files = file_links(&req, &state, &caller);
+            let (access, entry) =
+                fhir::read::one(&state.db, &caller, resource_type, &id, &files, now)
+                    .await
+                    .map_err(|refused| match refused {
+                        Refused::NotFound => Refusal::not_found(&format!("{resource_type}/{id}")),
+                        Refused::OutOfScope(scope) => Refusal::new(
+                            StatusCode::FORBIDDEN,
+                            "forbidden",
+                            format!(
+                                "the patient's care-team grant does not cover {}",
+                                scope.as_db()
+                            ),
+                        ),
+                        Refused::Failed(err) => err.into(),
+                    })?;
+            let ip = client_info(&req, &state.settings.trusted_proxies).ip;
+            let interaction = format!("read {resource_type}");
+            record::audit_read(
+                &state.db,
+                &access,
+                &interaction,
+                std::slice::from_ref(&entry),
+                ip,
+                now,
+            )
+            .await?;
+            Ok(entry.resource)
+        }
+        .await,
+    )
+}
+
+fn supported(resource_type: &str) -> Result<&'static str, Refusal> {
+    SEARCHABLE.iter().copied().find(|t| *t == resource_type).ok_or_else(|| {
+        Refusal::new(
+            StatusCode::NOT_FOUND,
+            "not-supported",
+            format!("`{resource_type}` is not a resource type this server serves (see GET /fhir/r4/metadata)"),
+        )
+    })
+}
+
+async fn open(state: &AppState, caller: &users::Model, patient_id: i32) -> Result<Access, Refusal> {
+    let now = state.services.clock.now();
+    record::open(&state.db, caller, patient_id, now)
+        .await
+        .map_err(|err| match err {
+            AppError::NotFound => Refusal::not_found(&format!("Patient/{patient_id}")),
+            err => err.into(),
+        })
+}
+
+/// The routes, under `/fhir/r4`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metadata", web::get().to(metadata))
+        .route("/Patient/{id}/$everything", web::get().to(everything))
+        .route("/Patient/{id}", web::get().to(patient))
+        .route("/{type}", web::get().to(search))
+        .route("/{type}/{id}", web::get().to(read));
+}
