@@ -320,6 +320,11 @@ async fn a_whole_record_is_valid_fhir_r4_with_the_mapped_codes() {
                 .contains("AI model test-model")
         );
     }
+    assert_eq!(
+        resources(&everything)[0]["resourceType"],
+        "Patient",
+        "the Patient first"
+    );
     let observations = of_type(&everything, "Observation");
     // Blood pressure, BMI with height and weight, two scores, five lab values.
     assert_eq!(observations.len(), 1 + 3 + 2 + 5, "{everything}");
@@ -476,6 +481,39 @@ async fn a_whole_record_is_valid_fhir_r4_with_the_mapped_codes() {
         );
         documents.push((format!("search-{kind}"), bundle));
     }
+    // Search parameters on the other types: a match and a miss each.
+    for (query, expected) in [
+        ("RiskAssessment?code=urn:echo-health:fhir:codes|prevent", 1),
+        (
+            "RiskAssessment?code=urn:echo-health:fhir:codes|diabetes,cardiovascular",
+            2,
+        ),
+        ("RiskAssessment?code=http://loinc.org|prevent", 0),
+        ("QuestionnaireResponse?code=44249-1", 1),
+        ("QuestionnaireResponse?authored=lt2020", 0),
+        (
+            "DiagnosticReport?code=http://loinc.org|11502-2&date=2026-03-14",
+            1,
+        ),
+        ("DiagnosticReport?category=LAB&date=2026-03-15", 0),
+        ("DocumentReference?date=ge2000", 1),
+        ("DocumentReference?date=lt2000", 0),
+        ("Observation?category=laboratory&date=le2026-03-14", 5),
+        ("Observation?category=laboratory&code=2823-3", 1),
+        ("Observation?category=survey", 2),
+    ] {
+        let bundle = read_ok(&app, &patient.token, query).await;
+        assert_eq!(bundle["total"], expected, "{query}");
+    }
+    refused(
+        &app,
+        Some(&patient.token),
+        "DocumentReference?date=14/03/2026",
+        400,
+    )
+    .await;
+    refused(&app, Some(&patient.token), "RiskAssessment?code=|", 400).await;
+
     // The clinician's view of the same record.
     let seen = read_ok(
         &app,
@@ -619,6 +657,7 @@ async fn search_parameters_match_miss_refuse_and_page() {
         ("Observation?date=ap2026", "not supported"),
         ("Observation?date=2026-02-30", "is not a FHIR date"),
         ("Observation?code=", "empty token"),
+        ("Observation?category=|", "empty token"),
         (
             "Observation?patient=Practitioner/1",
             "not a patient reference",

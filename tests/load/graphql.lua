@@ -8,10 +8,12 @@
 --                peer that has no sessions of ours;
 --   AUTH=login   a login of a different seeded account each time (USERS, SEED_PASSWORD) from
 --                a different client address (X-Forwarded-For; the server trusts the proxy).
+-- METHOD=GET sends a GET of the URL wrk was given instead (the FHIR workload), no body.
 -- Counts as an error every response that is not a 200, or carries GraphQL "errors"; prints
 -- one RESULT line: requests, requests/s, p50 ms, p99 ms, errors.
 
 local auth = os.getenv("AUTH") or "token"
+local method = os.getenv("METHOD") or "POST"
 local token = os.getenv("TOKEN") or ""
 local users = tonumber(os.getenv("USERS") or "1000")
 local password = os.getenv("SEED_PASSWORD") or ""
@@ -55,6 +57,11 @@ function request()
       '{"query":"mutation($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { token } }","variables":{"email":"user%d@seed.echo-health.test","password":"%s"}}',
       n, password)
     headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", thread_id, math.floor(counter / 250) % 250, counter % 250 + 1)
+  end
+  if method == "GET" then
+    headers["Content-Type"] = nil
+    headers["Accept"] = "application/fhir+json"
+    return wrk.format("GET", nil, headers, nil)
   end
   return wrk.format("POST", nil, headers, body)
 end

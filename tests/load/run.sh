@@ -10,6 +10,7 @@
 #   tests/load/run.sh                       # 10,000 users, 10 s per run
 #   USERS=1000 DURATION=5 tests/load/run.sh
 #   WORKLOADS="home patients" tests/load/run.sh
+#   WORKLOADS="home fhir" tests/load/run.sh   # the home screen's data as GraphQL and as FHIR
 #
 # Needs wrk (Debian package `wrk`; installed when missing and running as root) and PostgreSQL on
 # 127.0.0.1:5432. Nothing in CI runs this: it measures, it does not assert.
@@ -57,6 +58,7 @@ login() {
 }
 USER_TOKEN=$(login "user2@seed.echo-health.test")
 CLINICIAN_TOKEN=$(login "user100@seed.echo-health.test")
+USER_ID=$(gql "$USER_TOKEN" '{"query":"{ me { id } }"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
 SESSION=$(gql "$USER_TOKEN" '{"query":"mutation { startChatSession { session { id } } }"}' |
     sed -E 's/.*"id":"([^"]+)".*/\1/')
 
@@ -69,6 +71,7 @@ JSON
 printf '{"query":"mutation Chat($s: ID!) { sendChatMessage(sessionId: $s, content: \\"How much exercise should I aim for each week?\\") { message { id } reply { id content } } }","variables":{"s":"%s"}}' \
     "$SESSION" >"$WORK/chat.json"
 echo '{}' >"$WORK/login.json"
+echo '{}' >"$WORK/fhir.json"
 
 statements() { curl -sf "$BASE/metrics" | awk '/^echo_db_statements_total/ {print $2}'; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
@@ -83,14 +86,20 @@ for workload in $WORKLOADS; do
         patients) token=$CLINICIAN_TOKEN auth=token ;;
         chat) token=$USER_TOKEN auth=token ;;
         login) token="" auth=login ;;
+        # The same user's whole record as one FHIR Bundle (Patient/{id}/$everything).
+        fhir) token=$USER_TOKEN auth=token ;;
     esac
+    url="$BASE/graphql" method=POST
+    if [ "$workload" = fhir ]; then
+        url="$BASE/fhir/r4/Patient/$USER_ID/\$everything" method=GET
+    fi
     for c in $CONCURRENCY; do
         threads=$((c < 2 ? c : 2))
         before=$(statements)
         ticks=$(cpu_ticks)
-        result=$(BODY_FILE="$WORK/$workload.json" TOKEN=$token AUTH=$auth USERS=$USERS \
+        result=$(BODY_FILE="$WORK/$workload.json" TOKEN=$token AUTH=$auth USERS=$USERS METHOD=$method \
             SEED_PASSWORD=$SEED_PASSWORD wrk -t "$threads" -c "$c" -d "${DURATION}s" --timeout 30s \
-            -s tests/load/graphql.lua "$BASE/graphql" | grep '^RESULT')
+            -s tests/load/graphql.lua "$url" | grep '^RESULT')
         after=$(statements)
         cpu=$(awk -v t=$(($(cpu_ticks) - ticks)) -v hz="$TICKS" 'BEGIN { print t * 1000 / hz }')
         read -r _ requests rps p50 p99 errors <<<"$result"

@@ -108,14 +108,18 @@ pub fn resources(row: &medical_reports::Model, file_url: &str) -> Vec<Entry> {
             Some(InsightSource::Ai) => "ai",
             _ => "built-in",
         };
-        json!({
-            "url": codes::GENERATED_TEXT_EXTENSION,
-            "extension": [
-                { "url": "text", "valueString": text },
-                { "url": "source", "valueCode": source },
-                { "url": "model", "valueString": insights.filter(|_| source == "ai").and_then(|i| i.model.clone()) },
-            ]
-        })
+        let mut parts = vec![
+            json!({ "url": "text", "valueString": text }),
+            json!({ "url": "source", "valueCode": source }),
+        ];
+        // An extension holds a value or extensions, never neither: `model` only when known.
+        if let Some(model) = insights
+            .filter(|_| source == "ai")
+            .and_then(|i| i.model.clone())
+        {
+            parts.push(json!({ "url": "model", "valueString": model }));
+        }
+        json!({ "url": codes::GENERATED_TEXT_EXTENSION, "extension": parts })
     });
     let lab = row.report_type == "lab_result";
     let code = if lab {

@@ -139,7 +139,8 @@ pub struct Cursor {
 impl Cursor {
     fn of(entry: &Entry) -> Self {
         Self {
-            micros: entry.date.map_or(i64::MIN, |d| d.timestamp_micros()),
+            // Undated resources (the Patient, Practitioners) come first.
+            micros: entry.date.map_or(i64::MAX, |d| d.timestamp_micros()),
             resource_type: entry.resource_type.to_owned(),
             id: entry.id.clone(),
         }
@@ -162,7 +163,7 @@ impl Cursor {
         })
     }
 
-    /// Newest first, then by type and id: the order pages are cut in.
+    /// Newest first (undated first of all), then by type and id: the order pages are cut in.
     fn key(&self) -> (std::cmp::Reverse<i64>, &str, &str) {
         (
             std::cmp::Reverse(self.micros),
