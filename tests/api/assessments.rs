@@ -302,6 +302,58 @@ async fn typed_results_match_the_stored_document() {
     );
 }
 
+/// D'Agostino 2008's two worked examples of the points system, end to end through GraphQL:
+/// the woman of Table 11 (13 points, 10.0 %, heart age 73) and the man of Table 12 (13
+/// points, 15.6 %, heart age 64); an old stored result without points still reads.
+#[tokio::test]
+async fn framingham_points_and_heart_age_of_the_papers_worked_examples() {
+    let app = spawn_app().await;
+    let token = signed_in(&app, "heartage@example.com").await;
+    let query = "mutation($input: CreateHealthAssessmentInput!) { createHealthAssessment(input: $input) { assessment {
+        result { instrumentVersion ... on CardiovascularResult { details {
+          tenYearRiskPercent points pointsRiskPercent pointsRiskBound heartAge heartAgeBound } } } } } }";
+    let woman = json!({ "cardiovascular": { "sex": "FEMALE", "age": 61, "totalCholesterol": 180, "hdlCholesterol": 47,
+        "systolicBp": 124, "onBpTreatment": false, "currentSmoker": true, "diabetes": false } });
+    let man = json!({ "cardiovascular": { "sex": "MALE", "age": 53, "totalCholesterol": 161, "hdlCholesterol": 55,
+        "systolicBp": 125, "onBpTreatment": true, "currentSmoker": false, "diabetes": true } });
+    for (input, risk, points_risk, heart_age) in [(woman, 10.48, 10.0, 73), (man, 15.62, 15.6, 64)]
+    {
+        let response = app
+            .graphql_as(Some(&token), query, json!({ "input": input }))
+            .await;
+        let result = &ok(&response)["createHealthAssessment"]["assessment"]["result"];
+        assert_eq!(result["instrumentVersion"], "framingham-general-cvd-2008/2");
+        assert_eq!(
+            result["details"],
+            json!({ "tenYearRiskPercent": risk, "points": 13, "pointsRiskPercent": points_risk,
+                    "pointsRiskBound": "EXACT", "heartAge": heart_age, "heartAgeBound": "EXACT" })
+        );
+    }
+    // A result stored by version /1 (no points) reads with nulls, not an error.
+    app.execute(
+        "UPDATE health_assessments SET assessment_data = jsonb_set(assessment_data, '{details}', '{\"tenYearRiskPercent\": 10.48}')",
+    )
+    .await;
+    let read = app
+        .graphql_as(
+            Some(&token),
+            "{ me { healthAssessments { edges { node { result { ... on CardiovascularResult { details { points heartAge } } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = ok(&read)["me"]["healthAssessments"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(edges.len(), 2);
+    for edge in edges {
+        assert_eq!(
+            edge["node"]["result"]["details"],
+            json!({ "points": null, "heartAge": null })
+        );
+    }
+}
+
 /// D'Agostino 2008's worked example (the woman of its Table 11): 10.48 %, end to end.
 #[tokio::test]
 async fn the_papers_worked_example_end_to_end() {

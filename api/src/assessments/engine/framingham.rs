@@ -6,10 +6,15 @@
 //! Framingham Heart Study risk-function page, means also on the Medscape calculator page).
 //! Valid for ages 30-74 without cardiovascular disease.
 
-use super::{FieldError, FieldSpec, Guidance, InstrumentInfo, Outcome, in_range, round6};
+use super::{
+    FieldError, FieldSpec, Guidance, InstrumentInfo, Outcome,
+    framingham_points::{self, Bound},
+    in_range, round6,
+};
 use crate::enums::{AssessmentType, RiskLevel};
 
-pub const VERSION: &str = "framingham-general-cvd-2008/1";
+/// `/2` added the office points, their risk and the heart age to the details.
+pub const VERSION: &str = "framingham-general-cvd-2008/2";
 
 /// Sex at birth, as the risk equations were fitted.
 #[derive(
@@ -108,8 +113,27 @@ super::instrument!(
 )]
 #[serde(rename_all = "camelCase")]
 pub struct FraminghamDetails {
-    /// Estimated 10-year risk of a cardiovascular event, percent, two decimals.
+    /// Estimated 10-year risk of a cardiovascular event, percent, two decimals (the Cox model:
+    /// this is the risk `probability` and `riskLevel` use).
     pub ten_year_risk_percent: f64,
+    /// The paper's office points (sex-specific tables, lipid version). Null for results stored
+    /// before version `framingham-general-cvd-2008/2`.
+    #[serde(default)]
+    pub points: Option<i32>,
+    /// The 10-year risk the points table gives, percent (the paper's rounding of the model);
+    /// at the table's ends its bound, 1 or 30 (`pointsRiskBound`).
+    #[serde(default)]
+    pub points_risk_percent: Option<f64>,
+    /// Whether `pointsRiskPercent` is the table's value or a bound ("< 1 %", "> 30 %").
+    #[serde(default)]
+    pub points_risk_bound: Option<Bound>,
+    /// Heart (vascular) age in years: the age of someone of the same sex with the same points
+    /// whose risk factors are all normal; at the table's ends its bound, 30 or 80.
+    #[serde(default)]
+    pub heart_age: Option<i32>,
+    /// Whether `heartAge` is the table's value or a bound ("< 30", "> 80").
+    #[serde(default)]
+    pub heart_age_bound: Option<Bound>,
 }
 
 pub fn info() -> InstrumentInfo {
@@ -243,8 +267,14 @@ pub fn evaluate(input: &FraminghamInput) -> Result<Outcome, FieldError> {
     };
     #[allow(clippy::cast_possible_truncation)]
     let score = percent.round() as i32;
+    let points = framingham_points::points(input);
     let details = FraminghamDetails {
         ten_year_risk_percent: (percent * 100.0).round() / 100.0,
+        points: Some(points.total),
+        points_risk_percent: Some(points.risk_percent),
+        points_risk_bound: Some(points.risk_bound),
+        heart_age: Some(points.heart_age),
+        heart_age_bound: Some(points.heart_age_bound),
     };
     Ok(guidance.outcome(score, level, Some(round6(risk)), band, details))
 }

@@ -10,6 +10,7 @@ pub mod blood_pressure;
 pub mod bmi;
 pub mod findrisc;
 pub mod framingham;
+pub mod framingham_points;
 pub mod gad7;
 pub mod phq9;
 pub mod prevent;
