@@ -1,8 +1,11 @@
 //! Echo Health API: the GraphQL server behind the Echo Health personal-health app.
 //!
-//! `startup` wires the HTTP server; `schema` assembles the GraphQL schema from one folder per
-//! domain area (`auth`, `users`, `assessments`, `reports`, `chat`, `settings`); the shared
-//! plumbing (config, db, error, context, pagination, http) sits beside them.
+//! One folder per domain: `auth` (accounts, sign-in, sessions, audit), `users` (profiles),
+//! `assessments`, `reports`, `chat`, `settings`, `reminders`, `care_team`, `admin`, `export`,
+//! `fhir` (the record as HL7 FHIR R4) and `mail`. `startup` builds the application, `state`
+//! is what handlers reach, `http` the endpoints, `schema` the GraphQL schema, `jobs` the
+//! background queue; the shared plumbing (config, db, error, context, batching, pagination,
+//! storage) sits beside them. docs/architecture.md is the map.
 
 pub mod admin;
 pub mod ai;
@@ -42,6 +45,7 @@ pub mod seed;
 pub mod services;
 pub mod settings;
 pub mod startup;
+pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod text;

@@ -5,124 +5,34 @@ use std::sync::Arc;
 
 use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
 use async_graphql::ValidationMode;
-use sea_orm::DatabaseConnection;
 use tokio::{sync::watch, task::JoinHandle};
 
 use crate::{
+    assessments,
     chat::events::EventHub,
     clock::SharedClock,
     config::Settings,
-    context::MaybeViewer,
     db::{self, DbStats},
     documents::Documents,
-    enums::Role,
     error::BoxError,
+    export,
     http::{
         body_timeout, fhir, files, graphiql, graphql, health, metrics, request_id::request_id,
         security, unsubscribe, ws,
     },
-    jobs::{JobRunner, RunnerConfig},
+    jobs::{self, JobRunner, RunnerConfig},
+    mail,
     metrics::Metrics,
     operation_limits::OperationLimits,
     persisted::AllowList,
     preflight,
     read_pool::ReadPool,
     reminders,
-    reports::sweep,
-    schema::{self, ApiSchema},
+    reports::{self, sweep},
+    schema,
     services::{AppServices, SharedServices},
+    state::AppState,
 };
-
-/// What every handler can reach. Each HTTP worker has its own copy, with database pools of
-/// its own (`AppState::for_worker`); the rest is shared.
-#[derive(Clone)]
-pub struct AppState {
-    /// The primary: every write, and every read that must see the latest state.
-    pub db: DatabaseConnection,
-    /// The read replica (`DATABASE_READ_URL`), when there is one.
-    pub read_db: Option<DatabaseConnection>,
-    /// Requests' reads on the primary (`read_pool`; in an HTTP worker, a pool of their own).
-    pub reads: ReadPool,
-    /// Requests' reads on the replica, when there is one.
-    pub replica_reads: Option<ReadPool>,
-    /// Every HTTP worker's request pools on the primary, for `/metrics`.
-    pub worker_pools: Arc<std::sync::Mutex<Vec<ReadPool>>>,
-    /// Parsed and checked GraphQL documents, and APQ registrations.
-    pub documents: Arc<Documents>,
-    pub read_db_stats: Arc<DbStats>,
-    pub schema: ApiSchema,
-    /// The same schema, for documents that already passed its full validation
-    /// (`documents::Document::validated`).
-    pub revalidated_schema: ApiSchema,
-    pub settings: Arc<Settings>,
-    pub services: SharedServices,
-    pub db_stats: Arc<DbStats>,
-    pub events: EventHub,
-    pub metrics: Arc<Metrics>,
-    /// The persisted-operation allow-list, when `PERSISTED_QUERIES_FILE` is set.
-    pub allow_list: Option<Arc<AllowList>>,
-}
-
-impl AppState {
-    /// This state for one HTTP worker: `pool_size` connections to each database (primary,
-    /// and replica if any) that the worker's own runtime opens and polls
-    /// (`db::connect_lazy`), split between requests' reads (`read_pool`) and the rest.
-    async fn for_worker(&self, pool_size: u32) -> Result<Self, sea_orm::DbErr> {
-        let settings = &self.settings;
-        let reads =
-            db::worker_pools(&settings.database_url, settings, pool_size, &self.db_stats).await?;
-        let replica_reads = match &settings.database_read_url {
-            Some(url) => {
-                Some(db::worker_pools(url, settings, pool_size, &self.read_db_stats).await?)
-            }
-            None => None,
-        };
-        self.worker_pools
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(reads.clone());
-        Ok(Self {
-            db: reads.connection().clone(),
-            read_db: replica_reads.as_ref().map(|r| r.connection().clone()),
-            reads,
-            replica_reads,
-            ..self.clone()
-        })
-    }
-
-    /// The database a GraphQL request reads from. The replica serves queries, except for
-    /// sessions that wrote within `READ_AFTER_WRITE_SECS` (they read their own writes) and for
-    /// clinicians and admins (access to other people's data must see a revocation at once).
-    pub fn database_for(
-        &self,
-        viewer: &MaybeViewer,
-        writes: bool,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> &ReadPool {
-        let Some(replica) = &self.replica_reads else {
-            return &self.reads;
-        };
-        if writes {
-            return &self.reads;
-        }
-        let Some(viewer) = &viewer.0 else {
-            return replica;
-        };
-        let window = chrono::Duration::seconds(
-            i64::try_from(self.settings.read_after_write_secs).unwrap_or(i64::MAX),
-        );
-        let staff = viewer.user.role != Role::User.as_db();
-        let wrote_lately = viewer
-            .session
-            .last_write_at
-            .is_some_and(|at| now.signed_duration_since(at.to_utc()) < window);
-        if staff || wrote_lately {
-            &self.reads
-        } else {
-            replica
-        }
-    }
-}
 
 /// Connections of the pools outside the HTTP workers (start-up checks, background sweeps).
 const BACKGROUND_POOL_SIZE: u32 = 2;
@@ -280,6 +190,14 @@ impl Application {
                 i64::try_from(state.settings.job_retry_base_secs).unwrap_or(30),
             ),
         };
+        // Each domain's jobs; a kind without its job stops the start here.
+        let registry = jobs::Registry::new(vec![
+            Arc::new(assessments::enrich::EnrichAssessment),
+            Arc::new(reports::analysis::job::AnalyzeReport),
+            Arc::new(export::job::ExportData),
+            Arc::new(mail::job::SendMail),
+            Arc::new(reminders::job::SendReminder),
+        ])?;
         let job_workers = jobs_pool
             .iter()
             .flat_map(|pool| std::iter::repeat_n(pool, state.settings.job_workers))
@@ -289,6 +207,7 @@ impl Application {
                     state.services.clone(),
                     state.metrics.clone(),
                     runner_config,
+                    registry.clone(),
                 );
                 tokio::spawn(runner.run(stopped.clone()))
             })

@@ -46,7 +46,7 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub db_name: String,
     pub database_url: String,
-    pub state: api::startup::AppState,
+    pub state: api::state::AppState,
     /// The server's clock: tests move it forward instead of sleeping.
     pub clock: Arc<ManualClock>,
     /// The SMTP server the API mails through.

@@ -22,7 +22,7 @@ use entity::{medical_reports, users};
 use sea_orm::EntityTrait;
 
 use super::{
-    graphql::{client_info, viewer},
+    caller::{client_ip, viewer},
     links::{Kind, Signed, Verdict},
 };
 use crate::{
@@ -31,7 +31,7 @@ use crate::{
     enums::{AuditEventType, CareTeamScope, Role},
     error::{AppError, error_chain},
     export::service as export_service,
-    startup::AppState,
+    state::AppState,
     storage::StorageKey,
 };
 
@@ -204,11 +204,6 @@ async fn clinician_may_download(
     .with_details(serde_json::json!({ "report_id": report.id, "fields": ["report_file"] }));
     audit::record(&state.db, event, now).await?;
     Ok(true)
-}
-
-/// The client's address for the audit log (the forwarded one behind a trusted proxy).
-fn client_ip(req: &HttpRequest, state: &AppState) -> Option<std::net::IpAddr> {
-    client_info(req, &state.settings.trusted_proxies).ip
 }
 
 /// Who downloads `kind` `id`: the account a valid signed link was issued to (a link for

@@ -13,8 +13,6 @@
 //!
 //! Every error carries `extensions.code` (see `error::finalize_errors`).
 
-use std::net::IpAddr;
-
 use actix_web::{
     HttpMessage, HttpRequest, HttpResponse,
     http::{StatusCode, header},
@@ -25,12 +23,11 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json, json};
 
+use super::caller::{client_info, viewer};
 use crate::{
-    auth::{service::resolve_token, token},
-    context::{ClientInfo, MaybeViewer},
     error::{self, code},
     schema::{self, RequestData},
-    startup::AppState,
+    state::AppState,
 };
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -276,10 +273,10 @@ pub(super) async fn execute(
     };
     let now = state.services.clock.now();
     let db = state.database_for(&viewer, writes, now);
-    let links = viewer
-        .0
-        .as_ref()
-        .map(|v| super::links::for_request(req, state, v.user.id, now));
+    let links = viewer.0.as_ref().map(|v| {
+        let key = &state.services.otp_key;
+        super::links::for_request(req, &state.settings, key, v.user.id, now)
+    });
     let data = RequestData {
         db,
         primary: &state.db,
@@ -444,56 +441,6 @@ struct Body<'a> {
     errors: &'a [ServerError],
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
-}
-
-/// The caller behind the `Authorization` header; a missing, malformed or unknown token is
-/// simply no caller (fields that need one answer UNAUTHENTICATED).
-pub(super) async fn viewer(
-    req: &HttpRequest,
-    state: &AppState,
-    records_write: bool,
-) -> Result<MaybeViewer, sea_orm::DbErr> {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(token::from_authorization);
-    match token {
-        Some(token) => Ok(MaybeViewer(
-            resolve_token(
-                &state.reads,
-                token,
-                state.services.clock.now(),
-                records_write,
-            )
-            .await?,
-        )),
-        None => Ok(MaybeViewer(None)),
-    }
-}
-
-/// The client's address: the peer, or, when the peer is a trusted proxy, the nearest address
-/// in `X-Forwarded-For` that is not itself a trusted proxy. And the user agent, bounded.
-pub(super) fn client_info(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> ClientInfo {
-    let peer = req.peer_addr().map(|addr| addr.ip());
-    let ip = match peer {
-        Some(peer) if trusted_proxies.contains(&peer) => req
-            .headers()
-            .get_all("x-forwarded-for")
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|part| part.trim().parse::<IpAddr>().ok())
-            .rev()
-            .find(|ip| !trusted_proxies.contains(ip))
-            .or(Some(peer)),
-        other => other,
-    };
-    let user_agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.chars().take(256).collect());
-    ClientInfo { ip, user_agent }
 }
 
 /// Picks the response media type from `Accept`: the acceptable type with the highest q,

@@ -95,16 +95,16 @@ pub fn base_url(req: &actix_web::HttpRequest, configured: Option<&str>) -> Strin
     }
 }
 
-/// The links of the request `req` for `viewer`, as the settings say.
+/// The links of the request `req` for `viewer`, as the settings say, signed with `key`.
 pub fn for_request(
     req: &actix_web::HttpRequest,
-    state: &crate::startup::AppState,
+    settings: &crate::config::Settings,
+    key: &OtpKey,
     viewer: i32,
     now: DateTime<Utc>,
 ) -> Links {
-    let settings = &state.settings;
     Links::new(
-        state.services.otp_key.clone(),
+        key.clone(),
         &base_url(req, settings.public_base_url.as_deref()),
         viewer,
         now,

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use subtle::ConstantTimeEq;
 
-use crate::{auth::token, error::error_chain, startup::AppState};
+use crate::{auth::token, error::error_chain, state::AppState};
 
 pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if let Some(expected) = state.settings.metrics_token.as_deref() {

@@ -1,6 +1,7 @@
 //! HTTP endpoints and middleware.
 
 pub mod body_timeout;
+pub mod caller;
 pub mod fhir;
 pub mod files;
 pub mod graphiql;

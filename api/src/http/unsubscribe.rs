@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::{
     reminders::unsubscribe::{Outcome, unsubscribe},
-    startup::AppState,
+    state::AppState,
 };
 
 #[derive(Deserialize)]

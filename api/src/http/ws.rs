@@ -24,13 +24,13 @@ use futures_util::StreamExt;
 use serde_json::{Map, Value as Json, json};
 use tokio::sync::mpsc;
 
-use super::graphql::client_info;
+use super::caller::client_info;
 use crate::{
     auth::{service::resolve_token, token},
     context::{ClientInfo, MaybeViewer},
     error,
     schema::{self, RequestData},
-    startup::AppState,
+    state::AppState,
 };
 
 pub const PROTOCOL: &str = "graphql-transport-ws";

@@ -6,6 +6,7 @@
 //! user sees it. A job whose worker died mid-way is claimed again once the lease has run out,
 //! so handlers are written to be idempotent: running one twice changes nothing the second time.
 
+mod handler;
 mod runner;
 
 use chrono::{DateTime, Duration, Utc};
@@ -15,6 +16,7 @@ use sea_orm::{
     Statement,
 };
 
+pub use handler::{Context, Job, Registry};
 pub use runner::{JobError, JobRunner, RunnerConfig};
 
 use crate::enums::{JobKind, JobStatus};

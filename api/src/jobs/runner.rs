@@ -7,18 +7,11 @@ use entity::jobs;
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
-use super::{claim, finish};
-use crate::{
-    assessments::enrich,
-    enums::{JobKind, JobStatus},
-    error::error_chain,
-    export::job as export_job,
-    mail::job as mail_job,
-    metrics::Metrics,
-    reminders::job as reminder_job,
-    reports::analysis::job as report_job,
-    services::SharedServices,
+use super::{
+    claim, finish,
+    handler::{Context, Registry},
 };
+use crate::{enums::JobStatus, error::error_chain, metrics::Metrics, services::SharedServices};
 
 #[derive(Debug, Clone, Copy)]
 pub struct RunnerConfig {
@@ -47,6 +40,7 @@ pub struct JobRunner {
     services: SharedServices,
     metrics: Arc<Metrics>,
     config: RunnerConfig,
+    registry: Registry,
 }
 
 impl JobRunner {
@@ -55,12 +49,14 @@ impl JobRunner {
         services: SharedServices,
         metrics: Arc<Metrics>,
         config: RunnerConfig,
+        registry: Registry,
     ) -> Self {
         Self {
             db,
             services,
             metrics,
             config,
+            registry,
         }
     }
 
@@ -93,49 +89,19 @@ impl JobRunner {
         }
     }
 
-    /// Records, where the user sees it, that a job was given up. `user_reason` is safe to show
-    /// (a `Permanent` reason is written for the user; a technical one never is).
-    async fn record_failure(
-        &self,
-        job: &jobs::Model,
-        user_reason: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(), sea_orm::DbErr> {
-        match JobKind::from_db(&job.kind) {
-            Ok(JobKind::EnrichAssessment) => {
-                enrich::record_failure(&self.db, &job.payload, now).await
-            }
-            Ok(JobKind::AnalyzeReport) => {
-                report_job::record_failure(&self.db, &job.payload, user_reason, now).await
-            }
-            Ok(JobKind::ExportData) => {
-                export_job::record_failure(&self.db, &job.payload, now).await
-            }
-            Ok(JobKind::SendMail) => mail_job::record_failure(&self.db, job.id).await,
-            // Nothing to tell the user: a reminder that could not go is simply not sent.
-            Ok(JobKind::SendReminder) => Ok(()),
-            Err(_) => Ok(()),
-        }
-    }
-
     async fn execute(&self, job: jobs::Model) {
-        let outcome = match JobKind::from_db(&job.kind) {
-            Ok(JobKind::EnrichAssessment) => {
-                enrich::run(&self.db, &self.services, &job.payload).await
-            }
-            Ok(JobKind::AnalyzeReport) => {
-                report_job::run(&self.db, &self.services, &job.payload).await
-            }
-            Ok(JobKind::ExportData) => {
-                export_job::run(&self.db, &self.services, &job.payload).await
-            }
-            Ok(JobKind::SendMail) => {
-                mail_job::run(&self.db, &self.services, job.id, &job.payload).await
-            }
-            Ok(JobKind::SendReminder) => {
-                reminder_job::run(&self.db, &self.services, &job.payload).await
-            }
-            Err(err) => Err(JobError::Permanent(err.to_string())),
+        let cx = Context {
+            db: &self.db,
+            services: &self.services,
+            job: &job,
+        };
+        let handler = self.registry.get(&job.kind);
+        let outcome = match handler {
+            Some(handler) => handler.run(cx).await,
+            None => Err(JobError::Permanent(format!(
+                "unknown job kind {:?}",
+                job.kind
+            ))),
         };
         let now = self.services.clock.now();
         let result = match outcome {
@@ -162,11 +128,13 @@ impl JobRunner {
             Err(error) => {
                 self.metrics.job_finished(&job.kind, "failed");
                 let (reason, user_reason) = match &error {
-                    JobError::Permanent(reason) => (reason.as_str(), reason.as_str()),
-                    JobError::Retry(reason) => (reason.as_str(), report_job::RETRIES_EXHAUSTED),
+                    JobError::Permanent(reason) => (reason.as_str(), Some(reason.as_str())),
+                    JobError::Retry(reason) => (reason.as_str(), None),
                 };
                 tracing::error!(job = job.id, kind = %job.kind, attempt = job.attempts, %reason, "job given up");
-                if let Err(err) = self.record_failure(&job, user_reason, now).await {
+                if let Some(handler) = handler
+                    && let Err(err) = handler.record_failure(cx, user_reason, now).await
+                {
                     tracing::error!(job = job.id, error = %err, "could not record the failure");
                 }
                 finish(&self.db, job.id, JobStatus::Failed, Some(reason), None, now).await

@@ -16,6 +16,7 @@ use aes_gcm::{
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Duration, Utc};
+use futures_util::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 use serde::{Deserialize, Serialize};
 
@@ -120,6 +121,27 @@ fn recipient_domain(to: &str) -> &str {
 }
 
 /// Delivers the queued mail of job `job_id`.
+/// The `send_mail` job: delivers one sealed mail.
+pub struct SendMail;
+
+impl crate::jobs::Job for SendMail {
+    fn kind(&self) -> JobKind {
+        JobKind::SendMail
+    }
+    fn run<'a>(&'a self, cx: crate::jobs::Context<'a>) -> BoxFuture<'a, Result<(), JobError>> {
+        Box::pin(run(cx.db, cx.services, cx.job.id, &cx.job.payload))
+    }
+    /// A mail given up is erased: its sealed content is not kept.
+    fn record_failure<'a>(
+        &'a self,
+        cx: crate::jobs::Context<'a>,
+        _reason: Option<&'a str>,
+        _now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<(), DbErr>> {
+        Box::pin(record_failure(cx.db, cx.job.id))
+    }
+}
+
 pub async fn run(
     db: &impl ConnectionTrait,
     services: &AppServices,

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::users;
+use futures_util::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -84,6 +85,19 @@ pub async fn plan_user(
 }
 
 /// Sends the reminder of a due `send_reminder` job, if it still should go.
+/// The `send_reminder` job: mails one reminder occurrence (a reminder that could not go is
+/// simply not sent: nothing to record).
+pub struct SendReminder;
+
+impl crate::jobs::Job for SendReminder {
+    fn kind(&self) -> JobKind {
+        JobKind::SendReminder
+    }
+    fn run<'a>(&'a self, cx: crate::jobs::Context<'a>) -> BoxFuture<'a, Result<(), JobError>> {
+        Box::pin(run(cx.db, cx.services, &cx.job.payload))
+    }
+}
+
 pub async fn run(
     db: &DatabaseConnection,
     services: &AppServices,

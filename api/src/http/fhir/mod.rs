@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use self::answer::{Refusal, check_accept, link, ok, respond};
 use super::{
-    graphql::{client_info, viewer},
+    caller::{client_ip, viewer},
     links::{self, Kind},
 };
 use crate::{
@@ -24,7 +24,7 @@ use crate::{
         record::{self, Access, FROM_ASSESSMENTS, FROM_REPORTS},
         search::Search,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 /// The resource types that can be searched and read (Patient is read on its own route).
@@ -66,7 +66,9 @@ fn file_links(
     state: &AppState,
     caller: &users::Model,
 ) -> impl Fn(&medical_reports::Model) -> String + Sync {
-    let links = links::for_request(req, state, caller.id, state.services.clock.now());
+    let now = state.services.clock.now();
+    let key = &state.services.otp_key;
+    let links = links::for_request(req, &state.settings, key, caller.id, now);
     move |row: &medical_reports::Model| links.url(Kind::Report, row.id, None)
 }
 
@@ -134,7 +136,7 @@ async fn searchset(
     let total = matching.len();
     let (page, next) = search.page(matching, default_count);
     let now = state.services.clock.now();
-    let ip = client_info(req, &state.settings.trusted_proxies).ip;
+    let ip = client_ip(req, state);
     record::audit_read(&state.db, access, interaction, &page, ip, now).await?;
     let base = base(req, state);
     let self_link = link(&base, path, &search.echo, None);
@@ -176,7 +178,7 @@ pub async fn patient(
             let entries =
                 record::load(&state.db, &access, Some(&["Patient"]), &|_| String::new()).await?;
             let now = state.services.clock.now();
-            let ip = client_info(&req, &state.settings.trusted_proxies).ip;
+            let ip = client_ip(&req, &state);
             record::audit_read(&state.db, &access, "read Patient", &entries, ip, now).await?;
             entries
                 .into_iter()
@@ -288,7 +290,7 @@ pub async fn read(
                         ),
                         Refused::Failed(err) => err.into(),
                     })?;
-            let ip = client_info(&req, &state.settings.trusted_proxies).ip;
+            let ip = client_ip(&req, &state);
             let interaction = format!("read {resource_type}");
             record::audit_read(
                 &state.db,

@@ -22,7 +22,7 @@ use futures_util::{StreamExt, stream};
 use tokio::sync::mpsc;
 
 use super::graphql::{ResponseKind, execute, request_error};
-use crate::{config::Settings, error::error_chain, startup::AppState};
+use crate::{config::Settings, error::error_chain, state::AppState};
 
 mod form;
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::{medical_reports, users};
+use futures_util::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Statement};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -60,6 +61,27 @@ fn ids(payload: &Value) -> Result<(i32, String), JobError> {
     match (report, analysis) {
         (Some(report), Some(analysis)) => Ok((report, analysis.to_owned())),
         _ => Err(JobError::Permanent("the job's payload is malformed".into())),
+    }
+}
+
+/// The `analyze_report` job: reads one report's text and stores what it found.
+pub struct AnalyzeReport;
+
+impl crate::jobs::Job for AnalyzeReport {
+    fn kind(&self) -> JobKind {
+        JobKind::AnalyzeReport
+    }
+    fn run<'a>(&'a self, cx: crate::jobs::Context<'a>) -> BoxFuture<'a, Result<(), JobError>> {
+        Box::pin(run(cx.db, cx.services, &cx.job.payload))
+    }
+    fn record_failure<'a>(
+        &'a self,
+        cx: crate::jobs::Context<'a>,
+        reason: Option<&'a str>,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<(), DbErr>> {
+        let reason = reason.unwrap_or(RETRIES_EXHAUSTED);
+        Box::pin(record_failure(cx.db, &cx.job.payload, reason, now))
     }
 }
 
