@@ -281,11 +281,12 @@ pub fn evaluate(input: &FraminghamInput) -> Result<Outcome, FieldError> {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
+    /// An input in the order the paper's tables list the factors (also for the points tests).
     #[allow(clippy::too_many_arguments)]
-    fn input(
+    pub(in crate::assessments::engine) fn input(
         sex: Sex,
         age: f64,
         tc: f64,

@@ -214,29 +214,7 @@ pub fn points(input: &FraminghamInput) -> Points {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[allow(clippy::too_many_arguments)]
-    fn person(
-        sex: Sex,
-        age: f64,
-        tc: f64,
-        hdl: f64,
-        sbp: f64,
-        treated: bool,
-        smoker: bool,
-        diabetes: bool,
-    ) -> FraminghamInput {
-        FraminghamInput {
-            sex,
-            age,
-            total_cholesterol: tc,
-            hdl_cholesterol: hdl,
-            systolic_bp: sbp,
-            on_bp_treatment: treated,
-            current_smoker: smoker,
-            diabetes,
-        }
-    }
+    use crate::assessments::engine::framingham::tests::input as person;
 
     #[test]
     fn the_papers_worked_examples() {
