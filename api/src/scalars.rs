@@ -211,6 +211,24 @@ pub fn json_value<T: Serialize>(value: &T) -> Value {
 /// names the file part that fills it. In TypeScript `File | Blob`.
 pub struct Upload(pub async_graphql::Upload);
 
+impl Upload {
+    /// The uploaded file of this request, in the plain terms services take.
+    pub fn file(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> Result<crate::uploads::Upload, crate::error::AppError> {
+        let value = self
+            .0
+            .value(ctx)
+            .map_err(|_| crate::error::AppError::bad_input("file", "the file could not be read"))?;
+        Ok(crate::uploads::Upload {
+            file_name: value.filename,
+            content_type: value.content_type,
+            content: value.content,
+        })
+    }
+}
+
 impl InputType for Upload {
     type RawValueType = Self;
 

@@ -21,6 +21,55 @@ pub const IMAGE_TYPES: &[&str] = &[PNG, JPEG, WEBP];
 
 const MAX_NAME_CHARS: usize = 120;
 
+/// A file as a client uploaded it, in plain terms (the GraphQL layer converts its own type:
+/// `scalars::Upload::file`).
+pub struct Upload {
+    /// The name the client gave.
+    pub file_name: String,
+    /// The type the client claimed, if any.
+    pub content_type: Option<String>,
+    /// The bytes, in a temporary file.
+    pub content: std::fs::File,
+}
+
+/// An upload that passed [`check`]: what it is, its content rewound, its display name.
+pub struct Checked {
+    pub inspected: Inspected,
+    pub content: std::fs::File,
+    pub name: String,
+}
+
+/// [`inspect`] on a blocking thread (it reads the whole file), for `field` of a request.
+pub async fn check(
+    upload: Upload,
+    field: &'static str,
+    accepted: &'static [&'static str],
+    max_bytes: u64,
+) -> Result<Checked, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let Upload {
+            file_name,
+            content_type,
+            mut content,
+        } = upload;
+        let inspected = inspect(
+            &mut content,
+            field,
+            &file_name,
+            content_type.as_deref(),
+            accepted,
+            max_bytes,
+        )?;
+        Ok(Checked {
+            inspected,
+            content,
+            name: display_name(&file_name),
+        })
+    })
+    .await
+    .map_err(AppError::internal)?
+}
+
 /// What the server measured about an upload.
 #[derive(Debug, Clone)]
 pub struct Inspected {

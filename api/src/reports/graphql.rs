@@ -97,10 +97,7 @@ impl ReportsMutation {
         title: Option<String>,
     ) -> Result<MedicalReportPayload, AppError> {
         let viewer = viewer(ctx)?;
-        let value = file
-            .0
-            .value(ctx)
-            .map_err(|_| AppError::bad_input("file", "the file could not be read"))?;
+        let value = file.file(ctx)?;
         let row = service::upload(
             db(ctx),
             services(ctx),

@@ -6,7 +6,6 @@
 //! insert fails the file is deleted again; if the process dies between the two, the file has
 //! no row and the sweeper (`reports::sweep`) removes it later.
 
-use async_graphql::UploadValue;
 use chrono::{DateTime, Utc};
 use entity::medical_reports;
 use sea_orm::{
@@ -20,40 +19,28 @@ use crate::{
     error::AppError,
     services::AppServices,
     storage::{KeyKind, StorageKey},
-    uploads::{self, Inspected},
+    uploads::{self, Checked, Inspected, Upload},
 };
 
 pub const MAX_TITLE_CHARS: usize = 200;
 
-/// Checks an upload on a blocking thread (it reads the whole file): type, size, and for a
-/// PDF that it loads within its limits.
-pub async fn inspect_upload(
-    mut upload: UploadValue,
-    field: &'static str,
-    accepted: &'static [&'static str],
-    max_bytes: u64,
-) -> Result<(Inspected, std::fs::File, String), AppError> {
+/// Checks an uploaded report: type and size (`uploads::check`), and for a PDF that it loads
+/// within its limits.
+async fn check_report(upload: Upload, max_bytes: u64) -> Result<Checked, AppError> {
+    let mut checked = uploads::check(upload, "file", uploads::REPORT_TYPES, max_bytes).await?;
+    if checked.inspected.mime != uploads::PDF {
+        return Ok(checked);
+    }
     tokio::task::spawn_blocking(move || {
-        let name = uploads::display_name(&upload.filename);
-        let inspected = uploads::inspect(
-            &mut upload.content,
-            field,
-            &upload.filename,
-            upload.content_type.as_deref(),
-            accepted,
-            max_bytes,
-        )?;
-        if inspected.mime == uploads::PDF {
-            use std::io::{Read, Seek};
-            let mut bytes = Vec::new();
-            upload
-                .content
-                .read_to_end(&mut bytes)
-                .map_err(AppError::internal)?;
-            upload.content.rewind().map_err(AppError::internal)?;
-            extract::check_pdf(&bytes).map_err(|why| AppError::bad_input(field, why))?;
-        }
-        Ok((inspected, upload.content, name))
+        use std::io::{Read, Seek};
+        let mut bytes = Vec::new();
+        checked
+            .content
+            .read_to_end(&mut bytes)
+            .map_err(AppError::internal)?;
+        checked.content.rewind().map_err(AppError::internal)?;
+        extract::check_pdf(&bytes).map_err(|why| AppError::bad_input("file", why))?;
+        Ok(checked)
     })
     .await
     .map_err(AppError::internal)?
@@ -85,16 +72,14 @@ pub async fn upload(
     user_id: i32,
     report_type: ReportType,
     title: Option<String>,
-    upload: UploadValue,
+    upload: Upload,
 ) -> Result<medical_reports::Model, AppError> {
     let title = clean_title(title)?;
-    let (inspected, content, file_name) = inspect_upload(
-        upload,
-        "file",
-        uploads::REPORT_TYPES,
-        services.uploads.report_max_bytes,
-    )
-    .await?;
+    let Checked {
+        inspected,
+        content,
+        name: file_name,
+    } = check_report(upload, services.uploads.report_max_bytes).await?;
     let key = StorageKey::new(KeyKind::Report, user_id);
     services
         .storage

@@ -5,7 +5,6 @@
 
 use std::io::{Cursor, Read};
 
-use async_graphql::UploadValue;
 use entity::users;
 use image::{ImageReader, Limits, Rgb, RgbImage, codecs::jpeg::JpegEncoder, imageops::FilterType};
 use sea_orm::{
@@ -16,10 +15,9 @@ use sea_orm::{
 use crate::http::links::{Kind, Links};
 use crate::{
     error::AppError,
-    reports::service::inspect_upload,
     services::AppServices,
     storage::{KeyKind, StorageKey},
-    uploads,
+    uploads::{self, Upload},
 };
 
 /// The longest side of a stored profile image, in pixels.
@@ -85,15 +83,12 @@ pub async fn set(
     db: &DatabaseConnection,
     services: &AppServices,
     user_id: i32,
-    upload: UploadValue,
+    upload: Upload,
 ) -> Result<users::Model, AppError> {
-    let (_, content, _) = inspect_upload(
-        upload,
-        "file",
-        uploads::IMAGE_TYPES,
-        services.uploads.avatar_max_bytes,
-    )
-    .await?;
+    let max_bytes = services.uploads.avatar_max_bytes;
+    let content = uploads::check(upload, "file", uploads::IMAGE_TYPES, max_bytes)
+        .await?
+        .content;
     let jpeg = tokio::task::spawn_blocking(move || reencode(content))
         .await
         .map_err(AppError::internal)?

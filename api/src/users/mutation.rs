@@ -74,10 +74,7 @@ impl UsersMutation {
         #[graphql(desc = "The image: PNG, JPEG or WebP, at most 5 MiB.")] file: scalars::Upload,
     ) -> Result<UpdateProfilePayload, AppError> {
         let viewer = viewer(ctx)?;
-        let value = file
-            .0
-            .value(ctx)
-            .map_err(|_| AppError::bad_input("file", "the file could not be read"))?;
+        let value = file.file(ctx)?;
         let user = avatar::set(db(ctx), services(ctx), viewer.user.id, value).await?;
         Ok(UpdateProfilePayload { user: User(user) })
     }
