@@ -989,47 +989,6 @@ async fn the_ai_summary_is_used_when_configured_and_the_built_in_one_otherwise()
     );
 }
 
-/// Not a test on its own: the body of the server processes `ChildServer` starts. It does
-/// nothing unless its environment names a database.
-#[tokio::test]
-#[ignore = "the server process that other tests start (and kill)"]
-async fn child_server_process() {
-    let Ok(database_url) = std::env::var("ECHO_CHILD_DATABASE_URL") else {
-        return;
-    };
-    let mut settings = api::config::Settings::for_database(database_url);
-    settings.skip_migrations = true;
-    settings.ai_base_url = std::env::var("ECHO_CHILD_AI_URL").ok();
-    settings.smtp_url = std::env::var("ECHO_CHILD_SMTP_URL").ok();
-    if let Some(secs) = std::env::var("ECHO_CHILD_JOB_RETRY_BASE_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
-        settings.job_retry_base_secs = secs;
-    }
-    if let Some(key) = std::env::var("ECHO_CHILD_OTP_SECRET")
-        .ok()
-        .filter(|key| !key.is_empty())
-    {
-        settings.otp_secret = Some(key);
-    }
-    settings.storage_root = std::env::var("ECHO_CHILD_STORAGE_ROOT")
-        .ok()
-        .map(Into::into);
-    if let Ok(model) = std::env::var("ECHO_CHILD_AI_MODEL") {
-        settings.ai_model = model;
-    }
-    if let Some(workers) = std::env::var("ECHO_CHILD_JOB_WORKERS")
-        .ok()
-        .and_then(|w| w.parse().ok())
-    {
-        settings.job_workers = workers;
-    }
-    let app = api::startup::Application::build(settings).await.unwrap();
-    println!("{}{}", tests::CHILD_PORT_LINE, app.port());
-    app.run_until_stopped().await.unwrap();
-}
-
 #[tokio::test]
 async fn a_worker_killed_mid_analysis_is_replaced_and_the_job_completes_once() {
     let fake = FakeAi::start(Behaviour::Hang);

@@ -525,9 +525,10 @@ impl TestApp {
 /// What the child server prints once it listens, followed by its port.
 pub const CHILD_PORT_LINE: &str = "ECHO_CHILD_PORT=";
 
-/// A server in a process of its own: this test binary running the ignored test
-/// `reports::child_server_process` on the test's database and storage (configured through
-/// `ECHO_CHILD_*` variables). Killed with SIGKILL when dropped.
+/// A server in a process of its own: the `child-server` binary of this package
+/// (`src/bin/child_server.rs`, built by `cargo test` beside the test binary) on the test's
+/// database and storage (configured through `ECHO_CHILD_*` variables). Killed with SIGKILL
+/// when dropped.
 pub struct ChildServer {
     child: std::process::Child,
     pub address: String,
@@ -536,15 +537,21 @@ pub struct ChildServer {
 impl ChildServer {
     pub fn start(app: &TestApp, env: &[(&str, String)]) -> Self {
         use std::io::BufRead;
-        let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+        // The test binary runs from target/<profile>/deps; Cargo puts the package's binaries
+        // one folder up.
+        let binary = std::env::current_exe()
+            .unwrap()
+            .parent()
+            .and_then(std::path::Path::parent)
+            .unwrap()
+            .join("child-server");
+        assert!(
+            binary.exists(),
+            "{} is built by cargo test",
+            binary.display()
+        );
+        let mut command = std::process::Command::new(binary);
         command
-            .args([
-                "reports::child_server_process",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
             .env("ECHO_CHILD_DATABASE_URL", &app.database_url)
             .env("ECHO_CHILD_STORAGE_ROOT", app.state.settings.storage_root())
             .env(
@@ -564,7 +571,6 @@ impl ChildServer {
                 .next()
                 .expect("the child server printed its port")
                 .unwrap();
-            // libtest prints the test's name on the same line first.
             if let Some((_, port)) = line.split_once(CHILD_PORT_LINE) {
                 break port.trim().to_owned();
             }
