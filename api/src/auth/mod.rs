@@ -1,8 +1,8 @@
 //! Authentication: accounts, one-time codes, passwords, bearer tokens and the device sessions
 //! (user_sessions) behind them.
 
-pub mod accounts;
 pub mod audit;
+pub mod flows;
 pub mod loaders;
 pub mod mutation;
 pub mod otp;

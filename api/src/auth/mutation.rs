@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::{
-    accounts::{self, Env, Registration},
+    flows::{self, Env, Registration},
     service::Revoke,
     types::{AuthPayload, DeviceInput},
 };
@@ -165,13 +165,9 @@ impl AuthMutation {
         #[graphql(desc = "What the operation needs; see the input type.")]
         input: RequestEmailOtpInput,
     ) -> Result<RequestEmailOtpPayload, AppError> {
-        let sent = accounts::request_email_otp(
-            &env(ctx),
-            &input.email,
-            input.purpose,
-            optional_viewer(ctx),
-        )
-        .await?;
+        let sent =
+            flows::request_email_otp(&env(ctx), &input.email, input.purpose, optional_viewer(ctx))
+                .await?;
         Ok(RequestEmailOtpPayload {
             code_expires_in_seconds: sent.expires_in.num_seconds(),
             retry_after_seconds: sent.resend_after.num_seconds(),
@@ -194,7 +190,7 @@ impl AuthMutation {
             gender: input.gender,
             phone_number: input.phone_number,
         };
-        Ok(accounts::register(
+        Ok(flows::register(
             &env(ctx),
             registration,
             input.device.unwrap_or_default().into_device(),
@@ -209,7 +205,7 @@ impl AuthMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What the operation needs; see the input type.")] input: LoginInput,
     ) -> Result<AuthPayload, AppError> {
-        Ok(accounts::login(
+        Ok(flows::login(
             &env(ctx),
             &input.email,
             &input.password,
@@ -226,7 +222,7 @@ impl AuthMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What the operation needs; see the input type.")] input: LoginWithOtpInput,
     ) -> Result<AuthPayload, AppError> {
-        Ok(accounts::login_with_otp(
+        Ok(flows::login_with_otp(
             &env(ctx),
             &input.email,
             &input.code,
@@ -240,7 +236,7 @@ impl AuthMutation {
     async fn logout(&self, ctx: &Context<'_>) -> Result<RevokeSessionsPayload, AppError> {
         let viewer = viewer(ctx)?;
         Ok(
-            accounts::revoke(&env(ctx), viewer, Revoke::One(viewer.session.id))
+            flows::revoke(&env(ctx), viewer, Revoke::One(viewer.session.id))
                 .await?
                 .into(),
         )
@@ -254,7 +250,7 @@ impl AuthMutation {
     ) -> Result<RevokeSessionsPayload, AppError> {
         let viewer = viewer(ctx)?;
         let id: i32 = id.parse().map_err(|_| AppError::NotFound)?;
-        Ok(accounts::revoke(&env(ctx), viewer, Revoke::One(id))
+        Ok(flows::revoke(&env(ctx), viewer, Revoke::One(id))
             .await?
             .into())
     }
@@ -266,7 +262,7 @@ impl AuthMutation {
     ) -> Result<RevokeSessionsPayload, AppError> {
         let viewer = viewer(ctx)?;
         Ok(
-            accounts::revoke(&env(ctx), viewer, Revoke::AllBut(viewer.session.id))
+            flows::revoke(&env(ctx), viewer, Revoke::AllBut(viewer.session.id))
                 .await?
                 .into(),
         )
@@ -281,7 +277,7 @@ impl AuthMutation {
         )]
         email: String,
     ) -> Result<AcceptedPayload, AppError> {
-        accounts::request_password_reset(&env(ctx), &email).await?;
+        flows::request_password_reset(&env(ctx), &email).await?;
         Ok(AcceptedPayload { accepted: true })
     }
 
@@ -292,7 +288,7 @@ impl AuthMutation {
         #[graphql(desc = "What the operation needs; see the input type.")]
         input: ResetPasswordInput,
     ) -> Result<AcceptedPayload, AppError> {
-        accounts::reset_password(&env(ctx), &input.token, &input.new_password).await?;
+        flows::reset_password(&env(ctx), &input.token, &input.new_password).await?;
         Ok(AcceptedPayload { accepted: true })
     }
 
@@ -304,7 +300,7 @@ impl AuthMutation {
         input: ChangePasswordInput,
     ) -> Result<RevokeSessionsPayload, AppError> {
         let viewer = viewer(ctx)?;
-        Ok(accounts::change_password(
+        Ok(flows::change_password(
             &env(ctx),
             viewer,
             &input.current_password,
@@ -321,7 +317,7 @@ impl AuthMutation {
         #[graphql(desc = "What the operation needs; see the input type.")] input: ChangeEmailInput,
     ) -> Result<ChangeEmailPayload, AppError> {
         let viewer = viewer(ctx)?;
-        let user = accounts::change_email(
+        let user = flows::change_email(
             &env(ctx),
             viewer,
             &input.new_email,
@@ -339,7 +335,7 @@ impl AuthMutation {
         #[graphql(desc = "What the operation needs; see the input type.")]
         input: DeleteAccountInput,
     ) -> Result<AcceptedPayload, AppError> {
-        accounts::delete_account(&env(ctx), viewer(ctx)?, &input.password).await?;
+        flows::delete_account(&env(ctx), viewer(ctx)?, &input.password).await?;
         Ok(AcceptedPayload { accepted: true })
     }
 }

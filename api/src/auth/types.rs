@@ -75,8 +75,8 @@ pub struct DeviceInput {
 }
 
 impl DeviceInput {
-    pub fn into_device(self) -> crate::auth::accounts::Device {
-        crate::auth::accounts::Device {
+    pub fn into_device(self) -> crate::auth::flows::Device {
+        crate::auth::flows::Device {
             info: self.info.map(|j| j.0),
             remember: self.remember_device,
         }
@@ -94,8 +94,8 @@ pub struct AuthPayload {
     pub session: UserSession,
 }
 
-impl From<crate::auth::accounts::SignedIn> for AuthPayload {
-    fn from(signed_in: crate::auth::accounts::SignedIn) -> Self {
+impl From<crate::auth::flows::SignedIn> for AuthPayload {
+    fn from(signed_in: crate::auth::flows::SignedIn) -> Self {
         Self {
             token: signed_in.token,
             user: crate::users::types::User(signed_in.user),

@@ -1,0 +1,178 @@
+//! Password recovery and change: reset tokens by mail, resetting with one, changing with the
+//! current password, and the notice mail that follows.
+
+use chrono::Duration;
+use entity::{password_reset_tokens, users};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, TransactionTrait, sea_query::Expr,
+};
+
+use super::super::{
+    audit::{self},
+    password,
+    service::{self, Revoke},
+    token,
+};
+use crate::{context::Viewer, enums::AuditEventType, error::AppError, users::validate};
+
+use super::*;
+
+pub const RESET_TOKEN_TTL: Duration = Duration::minutes(60);
+
+/// Mails a reset token when the address has an active account; answers the same either way.
+pub async fn request_password_reset(env: &Env<'_>, raw_email: &str) -> Result<(), AppError> {
+    let email = validate::email("email", raw_email)?;
+    throttle_send(env, format!("reset:{}", address_key(&email))).await?;
+    let Some(user) = find_user(env, &email).await?.filter(|u| u.is_active) else {
+        return Ok(());
+    };
+    let reset_token = token::generate();
+    let txn = env.db.begin().await?;
+    password_reset_tokens::Entity::update_many()
+        .col_expr(password_reset_tokens::Column::IsUsed, Expr::value(true))
+        .filter(password_reset_tokens::Column::UserId.eq(user.id))
+        .filter(password_reset_tokens::Column::IsUsed.eq(false))
+        .exec(&txn)
+        .await?;
+    password_reset_tokens::ActiveModel {
+        user_id: Set(user.id),
+        token: Set(token::hash(&reset_token)),
+        expires_at: Set((env.now() + RESET_TOKEN_TTL).into()),
+        created_at: Set(env.now().into()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let link = env
+        .services
+        .password_reset_url
+        .as_ref()
+        .map(|url| format!("\n{url}{reset_token}\n"))
+        .unwrap_or_default();
+    env.queue_mail(
+        &txn,
+        &email,
+        "Reset your Echo Health password",
+        format!(
+            "Someone asked to reset the password of your Echo Health account.\n\n\
+             Reset token: {reset_token}\n{link}\n\
+             It expires in {} minutes and works once. Resetting signs you out everywhere.\n\
+             If you did not ask for it, ignore this mail: your password stays as it is.\n",
+            RESET_TOKEN_TTL.num_minutes()
+        ),
+        RESET_TOKEN_TTL,
+    )
+    .await?;
+    txn.commit().await?;
+    env.services.wake_jobs();
+    env.audit(env.own_event(AuditEventType::PasswordResetRequested, user.id))
+        .await
+}
+
+/// Queues, in the flow's transaction, the notice that the password changed.
+pub(super) async fn queue_password_changed_mail(
+    env: &Env<'_>,
+    txn: &impl ConnectionTrait,
+    email: &str,
+    how: &str,
+) -> Result<(), AppError> {
+    env.queue_mail(
+        txn,
+        email,
+        "Your Echo Health password was changed",
+        format!(
+            "The password of your Echo Health account was {how}.\n\n\
+             If this was not you, reset your password now and contact support.\n"
+        ),
+        NOTICE_TTL,
+    )
+    .await
+}
+
+/// Sets a new password with a mailed token. Never signs in; ends every session.
+pub async fn reset_password(
+    env: &Env<'_>,
+    reset_token: &str,
+    new_password: &str,
+) -> Result<(), AppError> {
+    let invalid = || {
+        AppError::bad_input(
+            "token",
+            "the reset token is wrong, used or expired; ask for a new one",
+        )
+    };
+    let txn = env.db.begin().await?;
+    let row = password_reset_tokens::Entity::find()
+        .filter(password_reset_tokens::Column::Token.eq(token::hash(reset_token.trim())))
+        .filter(password_reset_tokens::Column::IsUsed.eq(false))
+        .filter(password_reset_tokens::Column::ExpiresAt.gt(env.now()))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or_else(invalid)?;
+    let user = users::Entity::find_by_id(row.user_id)
+        .one(&txn)
+        .await?
+        .filter(|u| u.is_active)
+        .ok_or_else(invalid)?;
+    // A weak password leaves the token unspent.
+    password::check_strength(
+        "newPassword",
+        new_password,
+        &[&user.email, &user.first_name, &user.last_name],
+    )?;
+    let password_hash = password::hash(new_password).await?;
+    let mut token_row: password_reset_tokens::ActiveModel = row.into();
+    token_row.is_used = Set(true);
+    token_row.update(&txn).await?;
+    let mut account: users::ActiveModel = user.clone().into();
+    account.password_hash = Set(password_hash);
+    account.update(&txn).await?;
+    service::revoke_sessions(&txn, user.id, Revoke::All).await?;
+    audit::record(
+        &txn,
+        env.own_event(AuditEventType::PasswordReset, user.id),
+        env.now(),
+    )
+    .await?;
+    queue_password_changed_mail(env, &txn, &user.email, "reset with a mailed token").await?;
+    txn.commit().await?;
+    env.services.wake_jobs();
+    Ok(())
+}
+
+/// Changes the caller's password; every other session ends. Returns how many ended.
+pub async fn change_password(
+    env: &Env<'_>,
+    viewer: &Viewer,
+    current: &str,
+    new_password: &str,
+) -> Result<u64, AppError> {
+    let user = &viewer.user;
+    reauthenticate(env, viewer, current, "currentPassword").await?;
+    password::check_strength(
+        "newPassword",
+        new_password,
+        &[&user.email, &user.first_name, &user.last_name],
+    )?;
+    let password_hash = password::hash(new_password).await?;
+    let txn = env.db.begin().await?;
+    let mut account: users::ActiveModel = user.clone().into();
+    account.password_hash = Set(password_hash);
+    account.update(&txn).await?;
+    let revoked =
+        service::revoke_sessions(&txn, user.id, Revoke::AllBut(viewer.session.id)).await?;
+    audit::record(
+        &txn,
+        env.own_event(AuditEventType::PasswordChanged, user.id),
+        env.now(),
+    )
+    .await?;
+    queue_password_changed_mail(env, &txn, &user.email, "changed while signed in").await?;
+    txn.commit().await?;
+    env.services.wake_jobs();
+    Ok(revoked)
+}
+
+// ---- email and deletion --------------------------------------------------------------------
