@@ -23,7 +23,7 @@ use crate::{
         engine,
         result::{AssessmentResult, InstrumentResult, ai_review},
     },
-    enums::{AssessmentType, CareTeamScope},
+    enums::AssessmentType,
     error::AppError,
 };
 
@@ -46,7 +46,6 @@ impl Base<'_> {
     pub fn entry(&self, resource_type: &'static str, id: String, resource: Value) -> Entry {
         let mut entry = Entry::new(resource_type, id, resource);
         entry.date = Some(self.at);
-        entry.scope = Some(CareTeamScope::Assessments);
         entry
     }
 

@@ -6,7 +6,6 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use super::codes::{self, Code};
-use crate::enums::CareTeamScope;
 
 /// A resource, with its search keys.
 #[derive(Debug, Clone)]
@@ -19,8 +18,6 @@ pub struct Entry {
     pub categories: Vec<(&'static str, &'static str)>,
     /// Codes as (system, code): the resource's `code` and its components' codes.
     pub codes: Vec<(&'static str, &'static str)>,
-    /// The grant scope a clinician needs to see it (none: the patient's profile).
-    pub scope: Option<CareTeamScope>,
     pub resource: Value,
 }
 
@@ -33,7 +30,6 @@ impl Entry {
             date: None,
             categories: Vec::new(),
             codes: Vec::new(),
-            scope: None,
             resource,
         }
     }

@@ -142,9 +142,6 @@ pub async fn load(
                 .collect();
             let mut practitioners: Vec<Entry> = by_id.values().map(people::practitioner).collect();
             practitioners.sort_by(|a, b| a.id.cmp(&b.id));
-            for practitioner in &mut practitioners {
-                practitioner.scope = Some(CareTeamScope::Reports);
-            }
             entries.extend(practitioners);
         }
     }

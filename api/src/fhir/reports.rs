@@ -17,7 +17,7 @@ use super::{
     },
 };
 use crate::{
-    enums::{AnalysisStatus, CareTeamScope},
+    enums::AnalysisStatus,
     reports::{
         analysis::{analytes::ANALYTES, labs::Flag},
         types::{InsightSource, LabResult, ReportAnalysis},
@@ -50,7 +50,8 @@ pub fn resources(row: &medical_reports::Model, file_url: &str) -> Vec<Entry> {
         json!({
             "resourceType": "DocumentReference",
             "id": document_id,
-            "status": if row.is_archived { "superseded" } else { "current" },
+            // Archiving only hides a report from the app's lists; the document stays current.
+            "status": "current",
             "type": { "coding": [{ "system": codes::ECHO_CODES, "code": format!("report-{}", row.report_type) }], "text": report_type_text },
             "subject": subject,
             "date": instant(uploaded),
@@ -59,7 +60,6 @@ pub fn resources(row: &medical_reports::Model, file_url: &str) -> Vec<Entry> {
         }),
     );
     document.date = Some(uploaded);
-    document.scope = Some(CareTeamScope::Reports);
     let mut entries = vec![document];
 
     let analysis = row
@@ -147,7 +147,6 @@ pub fn resources(row: &medical_reports::Model, file_url: &str) -> Vec<Entry> {
         }),
     );
     report.date = Some(effective_at);
-    report.scope = Some(CareTeamScope::Reports);
     report.categories.push((codes::DIAGNOSTIC_SERVICE, "LAB"));
     if lab {
         report.codes.push((LAB_REPORT.system, LAB_REPORT.code));
@@ -175,7 +174,6 @@ pub fn resources(row: &medical_reports::Model, file_url: &str) -> Vec<Entry> {
                 }],
             }),
         );
-        provenance.scope = Some(CareTeamScope::Reports);
         provenance.date = row.analyzed_at.map(|at| at.to_utc());
         entries.push(provenance);
     }
@@ -259,7 +257,6 @@ fn lab_observation(
         }),
     );
     entry.date = Some(effective_at);
-    entry.scope = Some(CareTeamScope::Reports);
     entry
         .categories
         .push((codes::OBSERVATION_CATEGORY, "laboratory"));
