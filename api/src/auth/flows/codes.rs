@@ -174,5 +174,3 @@ pub async fn request_email_otp(
         resend_after: SENDS_PER_ADDRESS[0].window,
     })
 }
-
-// ---- sign-up and sign-in ------------------------------------------------------------------

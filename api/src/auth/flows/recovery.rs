@@ -4,13 +4,12 @@
 use chrono::Duration;
 use entity::{password_reset_tokens, users};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, TransactionTrait, sea_query::Expr,
 };
 
 use super::super::{
-    audit::{self},
-    password,
+    audit, password,
     service::{self, Revoke},
     token,
 };
@@ -70,16 +69,36 @@ pub async fn request_password_reset(env: &Env<'_>, raw_email: &str) -> Result<()
         .await
 }
 
-/// Queues, in the flow's transaction, the notice that the password changed.
-pub(super) async fn queue_password_changed_mail(
+/// `new_password`, checked against the account's own details, hashed.
+async fn new_password_hash(user: &users::Model, new_password: &str) -> Result<String, AppError> {
+    password::check_strength(
+        "newPassword",
+        new_password,
+        &[&user.email, &user.first_name, &user.last_name],
+    )?;
+    password::hash(new_password).await
+}
+
+/// Stores a new password hash in the flow's transaction: ends the sessions `ending` names,
+/// records `event` and queues the notice that the password was changed `how`. Returns how many
+/// sessions ended.
+async fn store_password(
     env: &Env<'_>,
-    txn: &impl ConnectionTrait,
-    email: &str,
+    txn: &DatabaseTransaction,
+    user: &users::Model,
+    password_hash: String,
+    ending: Revoke,
+    event: AuditEventType,
     how: &str,
-) -> Result<(), AppError> {
+) -> Result<u64, AppError> {
+    let mut account: users::ActiveModel = user.clone().into();
+    account.password_hash = Set(password_hash);
+    account.update(txn).await?;
+    let revoked = service::revoke_sessions(txn, user.id, ending).await?;
+    audit::record(txn, env.own_event(event, user.id), env.now()).await?;
     env.queue_mail(
         txn,
-        email,
+        &user.email,
         "Your Echo Health password was changed",
         format!(
             "The password of your Echo Health account was {how}.\n\n\
@@ -87,7 +106,8 @@ pub(super) async fn queue_password_changed_mail(
         ),
         NOTICE_TTL,
     )
-    .await
+    .await?;
+    Ok(revoked)
 }
 
 /// Sets a new password with a mailed token. Never signs in; ends every session.
@@ -117,26 +137,20 @@ pub async fn reset_password(
         .filter(|u| u.is_active)
         .ok_or_else(invalid)?;
     // A weak password leaves the token unspent.
-    password::check_strength(
-        "newPassword",
-        new_password,
-        &[&user.email, &user.first_name, &user.last_name],
-    )?;
-    let password_hash = password::hash(new_password).await?;
+    let password_hash = new_password_hash(&user, new_password).await?;
     let mut token_row: password_reset_tokens::ActiveModel = row.into();
     token_row.is_used = Set(true);
     token_row.update(&txn).await?;
-    let mut account: users::ActiveModel = user.clone().into();
-    account.password_hash = Set(password_hash);
-    account.update(&txn).await?;
-    service::revoke_sessions(&txn, user.id, Revoke::All).await?;
-    audit::record(
+    store_password(
+        env,
         &txn,
-        env.own_event(AuditEventType::PasswordReset, user.id),
-        env.now(),
+        &user,
+        password_hash,
+        Revoke::All,
+        AuditEventType::PasswordReset,
+        "reset with a mailed token",
     )
     .await?;
-    queue_password_changed_mail(env, &txn, &user.email, "reset with a mailed token").await?;
     txn.commit().await?;
     env.services.wake_jobs();
     Ok(())
@@ -151,28 +165,19 @@ pub async fn change_password(
 ) -> Result<u64, AppError> {
     let user = &viewer.user;
     reauthenticate(env, viewer, current, "currentPassword").await?;
-    password::check_strength(
-        "newPassword",
-        new_password,
-        &[&user.email, &user.first_name, &user.last_name],
-    )?;
-    let password_hash = password::hash(new_password).await?;
+    let password_hash = new_password_hash(user, new_password).await?;
     let txn = env.db.begin().await?;
-    let mut account: users::ActiveModel = user.clone().into();
-    account.password_hash = Set(password_hash);
-    account.update(&txn).await?;
-    let revoked =
-        service::revoke_sessions(&txn, user.id, Revoke::AllBut(viewer.session.id)).await?;
-    audit::record(
+    let revoked = store_password(
+        env,
         &txn,
-        env.own_event(AuditEventType::PasswordChanged, user.id),
-        env.now(),
+        user,
+        password_hash,
+        Revoke::AllBut(viewer.session.id),
+        AuditEventType::PasswordChanged,
+        "changed while signed in",
     )
     .await?;
-    queue_password_changed_mail(env, &txn, &user.email, "changed while signed in").await?;
     txn.commit().await?;
     env.services.wake_jobs();
     Ok(revoked)
 }
-
-// ---- email and deletion --------------------------------------------------------------------

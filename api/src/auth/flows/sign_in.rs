@@ -209,8 +209,6 @@ pub(super) async fn reauthenticate(
     })
 }
 
-// ---- one-time codes ------------------------------------------------------------------------
-
 /// Signs in with a password. `signed_in` is the caller's own session, if the request came
 /// with one: a device already signed in to this account is throttled on its own, so strangers'
 /// failures never keep it out.
@@ -268,8 +266,6 @@ pub async fn revoke(env: &Env<'_>, viewer: &Viewer, which: Revoke) -> Result<u64
     env.audit(event).await?;
     Ok(revoked)
 }
-
-// ---- passwords -----------------------------------------------------------------------------
 
 #[cfg(test)]
 mod tests {
