@@ -38,6 +38,15 @@ impl Refusal {
         )
     }
 
+    /// 403: the patient's care-team grant does not cover `what` (`reports`, `assessments`).
+    pub fn out_of_scope(what: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("the patient's care-team grant does not cover {what}"),
+        )
+    }
+
     pub fn into_response(self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {

@@ -93,14 +93,7 @@ fn scope_warnings(access: &Access, types: &[&str]) -> Result<Vec<String>, Refusa
             && (!FROM_REPORTS.contains(t) || !access.reports)
     });
     if all_missing && !types.contains(&"Patient") {
-        return Err(Refusal::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!(
-                "the patient's care-team grant does not cover {}",
-                missing.join(" or ")
-            ),
-        ));
+        return Err(Refusal::out_of_scope(&missing.join(" or ")));
     }
     Ok(missing
         .into_iter()
@@ -108,30 +101,36 @@ fn scope_warnings(access: &Access, types: &[&str]) -> Result<Vec<String>, Refusa
         .collect())
 }
 
-/// What a searchset answers: the path its links repeat, the interaction the audit log names,
-/// the page size when `_count` is absent (None: one page), and what the grant left out.
+/// What a searchset answers: the resource types it lists (None: the whole record), the path
+/// its links repeat, the interaction the audit log names, and the page size when `_count` is
+/// absent (None: one page).
 struct Listing<'a> {
+    types: Option<&'a [&'a str]>,
     path: &'a str,
     interaction: &'a str,
     default_count: Option<usize>,
-    warnings: Vec<String>,
 }
 
-/// Filters, pages, audits and wraps entries as a searchset.
+/// Loads what the grant covers of `listing`'s types (403 when it covers none of them), then
+/// filters, pages, audits and wraps it as a searchset, with a warning for what was left out.
 async fn searchset(
     req: &HttpRequest,
     state: &AppState,
+    caller: &users::Model,
     access: &Access,
     search: &Search,
     listing: Listing<'_>,
-    entries: Vec<Entry>,
 ) -> Result<Value, Refusal> {
     let Listing {
+        types,
         path,
         interaction,
         default_count,
-        warnings,
     } = listing;
+    let everything: Vec<&str> = SEARCHABLE.iter().copied().chain(["Patient"]).collect();
+    let warnings = scope_warnings(access, types.unwrap_or(&everything))?;
+    let files = file_links(req, state, caller);
+    let entries = record::load(&state.db, access, types, &files).await?;
     let matching: Vec<Entry> = entries.into_iter().filter(|e| search.matches(e)).collect();
     let total = matching.len();
     let (page, next) = search.page(matching, default_count);
@@ -175,16 +174,12 @@ pub async fn patient(
             let caller = caller(&req, &state).await?;
             let id = parse_id(&path)?;
             let access = open(&state, &caller, id).await?;
-            let entries =
-                record::load(&state.db, &access, Some(&["Patient"]), &|_| String::new()).await?;
+            let patient = fhir::people::patient(&access.patient);
             let now = state.services.clock.now();
             let ip = client_ip(&req, &state);
-            record::audit_read(&state.db, &access, "read Patient", &entries, ip, now).await?;
-            entries
-                .into_iter()
-                .next()
-                .map(|e| e.resource)
-                .ok_or_else(|| Refusal::not_found(&format!("Patient/{id}")))
+            let read = std::slice::from_ref(&patient);
+            record::audit_read(&state.db, &access, "read Patient", read, ip, now).await?;
+            Ok(patient.resource)
         }
         .await,
     )
@@ -202,25 +197,14 @@ pub async fn everything(
             let search = Search::parse(req.query_string(), false)?;
             let id = parse_id(&path)?;
             let access = open(&state, &caller, id).await?;
-            let all: Vec<&str> = SEARCHABLE.iter().copied().chain(["Patient"]).collect();
-            let warnings = scope_warnings(&access, &all)?;
-            let files = file_links(&req, &state, &caller);
-            let entries = record::load(&state.db, &access, None, &files).await?;
             let path = format!("Patient/{id}/$everything");
-            searchset(
-                &req,
-                &state,
-                &access,
-                &search,
-                Listing {
-                    path: &path,
-                    interaction: "Patient/$everything",
-                    default_count: None,
-                    warnings,
-                },
-                entries,
-            )
-            .await
+            let listing = Listing {
+                types: None,
+                path: &path,
+                interaction: "Patient/$everything",
+                default_count: None,
+            };
+            searchset(&req, &state, &caller, &access, &search, listing).await
         }
         .await,
     )
@@ -239,24 +223,14 @@ pub async fn search(
             let search = Search::parse(req.query_string(), true)?;
             let patient_id = search.patient.unwrap_or(caller.id);
             let access = open(&state, &caller, patient_id).await?;
-            let warnings = scope_warnings(&access, &[resource_type])?;
-            let files = file_links(&req, &state, &caller);
-            let entries = record::load(&state.db, &access, Some(&[resource_type]), &files).await?;
             let interaction = format!("search {resource_type}");
-            searchset(
-                &req,
-                &state,
-                &access,
-                &search,
-                Listing {
-                    path: resource_type,
-                    interaction: &interaction,
-                    default_count: Some(fhir::search::DEFAULT_COUNT),
-                    warnings,
-                },
-                entries,
-            )
-            .await
+            let listing = Listing {
+                types: Some(&[resource_type]),
+                path: resource_type,
+                interaction: &interaction,
+                default_count: Some(fhir::search::DEFAULT_COUNT),
+            };
+            searchset(&req, &state, &caller, &access, &search, listing).await
         }
         .await,
     )
@@ -280,14 +254,7 @@ pub async fn read(
                     .await
                     .map_err(|refused| match refused {
                         Refused::NotFound => Refusal::not_found(&format!("{resource_type}/{id}")),
-                        Refused::OutOfScope(scope) => Refusal::new(
-                            StatusCode::FORBIDDEN,
-                            "forbidden",
-                            format!(
-                                "the patient's care-team grant does not cover {}",
-                                scope.as_db()
-                            ),
-                        ),
+                        Refused::OutOfScope(scope) => Refusal::out_of_scope(scope.as_db()),
                         Refused::Failed(err) => err.into(),
                     })?;
             let ip = client_ip(&req, &state);
