@@ -22,7 +22,7 @@ use async_graphql::{
     registry::Registry,
 };
 
-use crate::pagination::{Cursor, TotalCount};
+use crate::pagination::{count::TotalCount, cursor::Cursor};
 
 /// An object whose fields can be read without async-graphql's resolver.
 pub trait PlainFields: OutputType {

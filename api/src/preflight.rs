@@ -143,7 +143,7 @@ pub fn connect_timeout(settings: &Settings) -> Duration {
 /// the right to).
 pub async fn open_or_create(url: &str, timeout: Duration) -> Result<PgConnection, Problem> {
     let tried = format!("connecting to PostgreSQL at {}", describe(url));
-    let (_, name) = crate::db::split_database_url(url).map_err(|err| Problem {
+    let (_, name) = crate::db::url::split_database_url(url).map_err(|err| Problem {
         tried: tried.clone(),
         cause: err.to_string(),
         next: "write DATABASE_URL as postgres://user:password@host:port/database".into(),
@@ -168,7 +168,7 @@ pub async fn databases(settings: &Settings) -> Result<(), Problem> {
     let timeout = connect_timeout(settings);
     let mut conn = if settings.skip_migrations {
         let tried = format!("connecting to PostgreSQL at {}", describe(url));
-        let name = crate::db::split_database_url(url)
+        let name = crate::db::url::split_database_url(url)
             .map(|(_, name)| name)
             .unwrap_or_default();
         connect(url, timeout)
@@ -218,7 +218,7 @@ pub async fn databases(settings: &Settings) -> Result<(), Problem> {
 /// Creates the database `name` through the server's `postgres` database.
 async fn create_database(url: &str, name: &str, timeout: Duration) -> Result<(), Problem> {
     let tried = format!("creating the database {name} at {}", describe(url));
-    let (server_url, _) = crate::db::split_database_url(url).map_err(|err| Problem {
+    let (server_url, _) = crate::db::url::split_database_url(url).map_err(|err| Problem {
         tried: tried.clone(),
         cause: err.to_string(),
         next: SEE_README.into(),
@@ -227,7 +227,7 @@ async fn create_database(url: &str, name: &str, timeout: Duration) -> Result<(),
         .await
         .map_err(|failure| problem(tried.clone(), failure, "postgres"))?;
     // A name cannot be bound as a parameter; it is quoted as an identifier.
-    let create = format!("CREATE DATABASE {}", crate::db::quote_ident(name));
+    let create = format!("CREATE DATABASE {}", crate::db::url::quote_ident(name));
     let created = sqlx::raw_sql(sqlx::AssertSqlSafe(create))
         .execute(&mut admin)
         .await;

@@ -34,7 +34,7 @@ use sea_orm::{
 use sea_query_sqlx::SqlxValues;
 use tokio::sync::Semaphore;
 
-use crate::db::{DbStats, PING_WHEN_IDLE_FOR};
+use crate::db::stats::{DbStats, PING_WHEN_IDLE_FOR};
 
 /// How long a connection stays out of sqlx's pool before it is handed back (and is checked
 /// against sqlx's maximum lifetime, 30 minutes by default).

@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     admin::graphql::{AdminMutation, AdminQuery},
     assessments::graphql::{AssessmentsMutation, AssessmentsQuery},
-    auth::{mutation::AuthMutation, query::AuthQuery},
+    auth::graphql::{AuthMutation, AuthQuery},
     batching::Loaders,
     care_team::graphql::{CareTeamMutation, CareTeamQuery},
     chat::{
@@ -24,7 +24,7 @@ use crate::{
     reports::graphql::{ReportsMutation, ReportsQuery},
     services::SharedServices,
     settings::graphql::SettingsMutation,
-    users::{mutation::UsersMutation, query::UsersQuery},
+    users::graphql::{UsersMutation, UsersQuery},
 };
 
 /// Reads: the signed-in person (`me`) and their records, the assessment instruments, and for

@@ -1,6 +1,9 @@
 //! Admin resolvers: thin checks of the ADMIN role over `service`.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{audit_events, users};
+use sea_orm::{ColumnTrait, Condition};
 use serde_json::json;
 
 use super::{
@@ -11,8 +14,9 @@ use crate::{
     context::{Viewer, client, db, parse_id, primary, services, viewer_with_role},
     enums::{AuditEventType, Role},
     error::AppError,
-    pagination::{Filter, FilterValue, Page, PageArgs, load_root_page},
+    pagination::{Filter, Page, PageArgs, load_root_page},
     scalars,
+    users::service::name_or_email_like,
 };
 
 /// The account after an admin changed it.
@@ -54,17 +58,14 @@ impl AdminQuery {
         #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Page<Account>, AppError> {
         let admin = viewer_with_role(ctx, Role::Admin)?;
-        let search = Filter::search(
-            "t.email ILIKE {} OR t.first_name || ' ' || t.last_name ILIKE {}",
-            search.as_deref(),
-        )?;
+        let search = Filter::search(search.as_deref(), name_or_email_like)?;
         let searched = search.is_some();
         let mut filters: Vec<Filter> = search.into_iter().collect();
         if let Some(role) = role {
-            filters.push(Filter::equals("role", role.as_db()));
+            filters.push(Filter::new(users::Column::Role.eq(role.as_db())));
         }
         if let Some(active) = active {
-            filters.push(Filter::is("is_active", active));
+            filters.push(Filter::new(users::Column::IsActive.eq(active)));
         }
         let args = PageArgs::parse(after, before, first, last)?.with_filters(filters);
         let page = load_root_page::<AllUsers, _>(db(ctx), args, |row| Ok(Account(row))).await?;
@@ -112,19 +113,28 @@ impl AdminQuery {
             .transpose()?;
         let mut filters = Vec::new();
         if let Some(id) = user_id {
-            filters.push(Filter::condition(
-                "t.actor_user_id = {} OR t.subject_user_id = {}",
-                FilterValue::Int(id),
+            filters.push(Filter::new(
+                Condition::any()
+                    .add(audit_events::Column::ActorUserId.eq(id))
+                    .add(audit_events::Column::SubjectUserId.eq(id)),
             ));
         }
         if let Some(event_type) = event_type {
-            filters.push(Filter::equals("event_type", event_type.as_db()));
+            filters.push(Filter::new(
+                audit_events::Column::EventType.eq(event_type.as_db()),
+            ));
         }
         if let Some(from) = from {
-            filters.push(Filter::at_or_after("created_at", from));
+            filters.push(Filter::new(
+                audit_events::Column::CreatedAt.gte(DateTime::<Utc>::from(from)),
+            ));
         }
         if let Some(to) = to {
-            filters.push(Filter::before("created_at", to));
+            filters.push(Filter::new(audit_events::Column::CreatedAt.lt(DateTime::<
+                Utc,
+            >::from(
+                to
+            ))));
         }
         let args = PageArgs::parse(after, before, first, last)?.with_filters(filters);
         let page = load_root_page::<AllAuditEvents, _>(db(ctx), args, |row| Ok(AuditLogEntry(row)))

@@ -10,16 +10,17 @@ use crate::{
     error::AppError,
     pagination::{RootRelation, SortKey, count_children},
     scalars,
-    users::loaders::LastActiveByUserId,
+    users::{loaders::LastActiveByUserId, person::Person},
 };
 
 /// Every account, newest first.
 pub struct AllUsers;
 
 impl RootRelation for AllUsers {
+    type Entity = users::Entity;
     type Model = users::Model;
-    const TABLE: &'static str = "users";
-    const SORT: &'static str = "created_at";
+    const SORT: users::Column = users::Column::CreatedAt;
+    const ID: users::Column = users::Column::Id;
     const NEWEST_FIRST: bool = true;
     fn sort_key(row: &users::Model) -> SortKey {
         (row.created_at.to_utc(), i64::from(row.id))
@@ -30,9 +31,10 @@ impl RootRelation for AllUsers {
 pub struct AllAuditEvents;
 
 impl RootRelation for AllAuditEvents {
+    type Entity = audit_events::Entity;
     type Model = audit_events::Model;
-    const TABLE: &'static str = "audit_events";
-    const SORT: &'static str = "created_at";
+    const SORT: audit_events::Column = audit_events::Column::CreatedAt;
+    const ID: audit_events::Column = audit_events::Column::Id;
     const NEWEST_FIRST: bool = true;
     fn sort_key(row: &audit_events::Model) -> SortKey {
         (row.created_at.to_utc(), row.id)
@@ -45,21 +47,9 @@ pub struct Account(pub users::Model);
 /// An account as an admin sees it: identity, role, state and use; never health data.
 #[Object]
 impl Account {
-    /// The account's id.
-    async fn id(&self) -> ID {
-        ID::from(self.0.id.to_string())
-    }
-    /// Sign-in address, lower-cased.
-    async fn email(&self) -> &str {
-        &self.0.email
-    }
-    /// Given name.
-    async fn first_name(&self) -> &str {
-        &self.0.first_name
-    }
-    /// Family name.
-    async fn last_name(&self) -> &str {
-        &self.0.last_name
+    #[graphql(flatten)]
+    async fn person(&self) -> Person<'_> {
+        Person::of(&self.0)
     }
     /// USER, or the staff role an admin gave.
     async fn role(&self) -> Result<Role, AppError> {

@@ -1,8 +1,9 @@
 //! Assessment queries and mutations: thin resolvers over the engine and `service`.
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-
-use sea_orm::TransactionTrait;
+use chrono::{DateTime, Utc};
+use entity::health_assessments;
+use sea_orm::{ColumnTrait, TransactionTrait};
 
 use super::{
     engine::{self, FieldKind, FieldSpec, InstrumentInfo},
@@ -37,13 +38,19 @@ pub async fn assessments_page(
 ) -> Result<Page<HealthAssessment>, AppError> {
     let mut conditions = Vec::new();
     if let Some(assessment_type) = filters.assessment_type {
-        conditions.push(Filter::equals("assessment_type", assessment_type.as_db()));
+        conditions.push(Filter::new(
+            health_assessments::Column::AssessmentType.eq(assessment_type.as_db()),
+        ));
     }
     if let Some(from) = filters.from {
-        conditions.push(Filter::at_or_after("created_at", from));
+        conditions.push(Filter::new(
+            health_assessments::Column::CreatedAt.gte(DateTime::<Utc>::from(from)),
+        ));
     }
     if let Some(to) = filters.to {
-        conditions.push(Filter::before("created_at", to));
+        conditions.push(Filter::new(
+            health_assessments::Column::CreatedAt.lt(DateTime::<Utc>::from(to)),
+        ));
     }
     let args = args.with_filters(conditions);
     load_page::<AssessmentsByUserId, _>(ctx, user_id, args, HealthAssessment::try_from).await

@@ -2,7 +2,7 @@
 
 crate::child_relation! {
     /// A user's health assessments, newest first.
-    AssessmentsByUserId: health_assessments.user_id, sorted by created_at,
+    AssessmentsByUserId: health_assessments by user_id (UserId), sorted by created_at (CreatedAt),
     newest_first: true, condition: None,
 }
 

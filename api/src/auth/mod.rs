@@ -3,11 +3,10 @@
 
 pub mod audit;
 pub mod flows;
+pub mod graphql;
 pub mod loaders;
-pub mod mutation;
 pub mod otp;
 pub mod password;
-pub mod query;
 pub mod service;
 pub mod single_check;
 pub mod token;

@@ -5,11 +5,8 @@ use std::{net::IpAddr, sync::LazyLock};
 use chrono::{DateTime, Duration, Utc};
 use entity::{user_sessions, users};
 use sea_orm::{
-    ActiveModelTrait,
-    ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, Statement,
-    prelude::IpNetwork,
-    sea_query::{Expr, IntoCondition},
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr,
+    EntityTrait, QueryFilter, Statement, prelude::IpNetwork, sea_query::Expr,
 };
 
 use super::token;
@@ -55,7 +52,7 @@ pub async fn open_session(
 }
 
 /// Sessions that still work at `now`: active, before their absolute expiry, not idle too long.
-pub fn live_at(now: DateTime<Utc>) -> impl IntoCondition {
+pub fn live_at(now: DateTime<Utc>) -> Condition {
     Condition::all()
         .add(user_sessions::Column::IsActive.eq(true))
         .add(user_sessions::Column::ExpiresAt.gt(now))

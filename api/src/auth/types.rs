@@ -83,26 +83,5 @@ impl DeviceInput {
     }
 }
 
-/// A new signed-in session.
-#[derive(async_graphql::SimpleObject)]
-pub struct AuthPayload {
-    /// The bearer token for `Authorization: Bearer <token>`. Shown once; store it safely.
-    pub token: String,
-    /// The signed-in account.
-    pub user: crate::users::types::User,
-    /// The device session the token belongs to.
-    pub session: UserSession,
-}
-
-impl From<crate::auth::flows::SignedIn> for AuthPayload {
-    fn from(signed_in: crate::auth::flows::SignedIn) -> Self {
-        Self {
-            token: signed_in.token,
-            user: crate::users::types::User(signed_in.user),
-            session: UserSession::opened_now(signed_in.session),
-        }
-    }
-}
-
 /// A handful of devices per account. (`plain`: resolved by async-graphql.)
 impl crate::plain::PlainFields for UserSession {}

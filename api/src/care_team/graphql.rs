@@ -8,7 +8,7 @@ use entity::care_team_grants;
 use super::{
     loaders::LiveGrantsByClinicianId,
     service::{self, NewGrant},
-    types::{CareTeamGrant, CareTeamMember, Patient, load_user},
+    types::{CareTeamGrant, Patient},
 };
 use crate::{
     context::{client, db, parse_id, primary, services, viewer, viewer_with_role},
@@ -16,7 +16,7 @@ use crate::{
     error::AppError,
     pagination::{Filter, Page, PageArgs, load_page},
     scalars,
-    users::loaders::users_by_id,
+    users::{loaders::users_by_id, person::Person, service::name_or_email_like},
 };
 
 /// A grant after it was given or revoked.
@@ -34,7 +34,7 @@ pub struct UpdateDoctorNotesPayload {
     /// The notes as stored; null when cleared.
     pub doctor_notes: Option<String>,
     /// Who wrote them (you).
-    pub doctor_notes_by: Option<CareTeamMember>,
+    pub doctor_notes_by: Option<Person<'static>>,
     /// When they changed.
     pub doctor_notes_updated_at: Option<scalars::DateTime>,
 }
@@ -75,11 +75,9 @@ impl CareTeamQuery {
         #[graphql(desc = "Items from the end, at most 100 (not with `first`).")] last: Option<i32>,
     ) -> Result<Page<Patient>, AppError> {
         let clinician = viewer_with_role(ctx, Role::Clinician)?;
-        let search = Filter::search(
-            "EXISTS (SELECT 1 FROM users s WHERE s.id = t.patient_id \
-             AND (s.email ILIKE {} OR s.first_name || ' ' || s.last_name ILIKE {}))",
-            search.as_deref(),
-        )?;
+        let search = Filter::search(search.as_deref(), |pattern| {
+            service::patient_where(name_or_email_like(pattern))
+        })?;
         let args =
             PageArgs::parse(after, before, first, last)?.with_filters(search.into_iter().collect());
         let mut page =
@@ -206,7 +204,7 @@ impl CareTeamMutation {
         )
         .await?;
         let author = match report.doctor_notes_author_id {
-            Some(id) => Some(CareTeamMember(load_user(ctx, id).await?)),
+            Some(id) => Some(Person::load(ctx, id).await?),
             None => None,
         };
         Ok(UpdateDoctorNotesPayload {

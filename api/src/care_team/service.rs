@@ -8,9 +8,11 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 use entity::{care_team_grants, medical_reports, users};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
-    sea_query::Expr,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, TransactionTrait,
+    sea_query::{Expr, ExprTrait, IntoCondition, Query},
 };
 use serde_json::json;
 
@@ -41,10 +43,33 @@ pub fn is_live(grant: &care_team_grants::Model, now: DateTime<Utc>) -> bool {
     grant.revoked_at.is_none() && grant.expires_at.is_none_or(|at| at > now)
 }
 
-/// SQL condition (on a grant row `t`) for a live grant of an active patient, `{now}` being the
-/// request's time. The patients list and single lookups use the same rule.
-pub const LIVE_GRANT: &str = "t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > {now}) \
-     AND EXISTS (SELECT 1 FROM users p WHERE p.id = t.patient_id AND p.is_active)";
+/// Live grants of active patients at `now` (what [`is_live`] checks on a loaded grant, and
+/// the patient's account active): the patients list and single lookups use this one rule.
+pub fn live_at(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(care_team_grants::Column::RevokedAt.is_null())
+        .add(
+            Condition::any()
+                .add(care_team_grants::Column::ExpiresAt.is_null())
+                .add(care_team_grants::Column::ExpiresAt.gt(now)),
+        )
+        .add(patient_where(users::Column::IsActive.eq(true)))
+}
+
+/// Grants whose patient's account meets `condition` (on `users`).
+pub fn patient_where(condition: impl IntoCondition) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(users::Entity)
+            .and_where(
+                Expr::col(users::Column::Id.as_column_ref())
+                    .equals(care_team_grants::Column::PatientId.as_column_ref()),
+            )
+            .cond_where(condition)
+            .to_owned(),
+    )
+}
 
 /// The grant through which `clinician_id` may see `patient_id` now, if any. The clinician's own
 /// role is the caller's to check (a demoted clinician keeps grants but cannot use them).
@@ -57,13 +82,10 @@ pub async fn live_grant(
     let found = care_team_grants::Entity::find()
         .filter(care_team_grants::Column::ClinicianId.eq(clinician_id))
         .filter(care_team_grants::Column::PatientId.eq(patient_id))
-        .filter(care_team_grants::Column::RevokedAt.is_null())
-        .filter(Expr::cust(
-            "EXISTS (SELECT 1 FROM users p WHERE p.id = care_team_grants.patient_id AND p.is_active)",
-        ))
+        .filter(live_at(now))
         .one(conn)
         .await?;
-    Ok(found.filter(|grant| is_live(grant, now)))
+    Ok(found)
 }
 
 /// The patient's live grant for `clinician_id` if it holds `scope`; else NOT_FOUND.

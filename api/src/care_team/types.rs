@@ -22,39 +22,8 @@ use crate::{
         types::MedicalReport,
     },
     scalars,
-    users::loaders::{LastActiveByUserId, UsersById},
+    users::{loaders::LastActiveByUserId, person::Person},
 };
-
-/// The account `id`, loaded with every other account the request shows in one statement.
-pub async fn load_user(ctx: &Context<'_>, id: i32) -> Result<users::Model, AppError> {
-    load_one::<UsersById>(ctx, id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-/// Another person as a care team shows them: a name and an address, nothing more.
-pub struct CareTeamMember(pub users::Model);
-
-/// Another person as a care team shows them: a name and an address, nothing more.
-#[Object]
-impl CareTeamMember {
-    /// The account's id.
-    async fn id(&self) -> ID {
-        ID::from(self.0.id.to_string())
-    }
-    /// Their sign-in address.
-    async fn email(&self) -> &str {
-        &self.0.email
-    }
-    /// Given name.
-    async fn first_name(&self) -> &str {
-        &self.0.first_name
-    }
-    /// Family name.
-    async fn last_name(&self) -> &str {
-        &self.0.last_name
-    }
-}
 
 /// A patient's consent for one clinician to see (and annotate) some of their data.
 pub struct CareTeamGrant(pub care_team_grants::Model);
@@ -67,8 +36,8 @@ impl CareTeamGrant {
         ID::from(self.0.id.to_string())
     }
     /// The clinician who was given access.
-    async fn clinician(&self, ctx: &Context<'_>) -> Result<CareTeamMember, AppError> {
-        Ok(CareTeamMember(load_user(ctx, self.0.clinician_id).await?))
+    async fn clinician(&self, ctx: &Context<'_>) -> Result<Person<'static>, AppError> {
+        Person::load(ctx, self.0.clinician_id).await
     }
     /// What the clinician may do.
     async fn scopes(&self) -> Vec<CareTeamScope> {

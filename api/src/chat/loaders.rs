@@ -2,12 +2,12 @@
 
 crate::child_relation! {
     /// A user's chat sessions, most recently started first.
-    ChatSessionsByUserId: chat_sessions.user_id, sorted by started_at,
+    ChatSessionsByUserId: chat_sessions by user_id (UserId), sorted by started_at (StartedAt),
     newest_first: true, condition: None,
 }
 
 crate::child_relation! {
     /// A session's messages in conversation order (oldest first).
-    MessagesBySessionId: chat_messages.session_id, sorted by created_at,
+    MessagesBySessionId: chat_messages by session_id (SessionId), sorted by created_at (CreatedAt),
     newest_first: false, condition: None,
 }

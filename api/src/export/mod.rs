@@ -5,10 +5,6 @@
 pub mod archive;
 pub mod graphql;
 pub mod job;
+pub mod loaders;
 pub mod service;
-
-crate::child_relation! {
-    /// A user's exports, newest first.
-    ExportsByUserId: data_exports.user_id, sorted by created_at,
-    newest_first: true, condition: None,
-}
+pub mod types;

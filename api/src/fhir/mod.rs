@@ -11,5 +11,4 @@ pub mod people;
 pub mod read;
 pub mod record;
 pub mod reports;
-pub mod risk;
 pub mod search;

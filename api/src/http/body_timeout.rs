@@ -120,7 +120,7 @@ impl BodyTimeouts {
             idle_secs: settings.body_idle_timeout_secs,
             min_bytes_per_sec: settings.body_min_bytes_per_sec,
             // Every upload (reports and avatars) is a multipart body.
-            max_body: super::multipart::largest_body(settings),
+            max_body: super::graphql::largest_body(settings),
         }
     }
 }

@@ -9,7 +9,6 @@ pub mod graphql;
 pub mod health;
 pub mod links;
 pub mod metrics;
-mod multipart;
 pub mod request_id;
 pub mod security;
 pub mod unsubscribe;

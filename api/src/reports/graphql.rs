@@ -1,6 +1,9 @@
 //! Report queries and mutations: thin resolvers over `service`.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::medical_reports;
+use sea_orm::ColumnTrait;
 
 use super::{loaders::ReportsByUserId, service, types::MedicalReport};
 use crate::{
@@ -30,19 +33,29 @@ pub async fn reports_page(
 ) -> Result<Page<MedicalReport>, AppError> {
     let mut conditions = Vec::new();
     if let Some(report_type) = filters.report_type {
-        conditions.push(Filter::equals("report_type", report_type.as_db()));
+        conditions.push(Filter::new(
+            medical_reports::Column::ReportType.eq(report_type.as_db()),
+        ));
     }
     if let Some(status) = filters.status {
-        conditions.push(Filter::equals("analysis_status", status.as_db()));
+        conditions.push(Filter::new(
+            medical_reports::Column::AnalysisStatus.eq(status.as_db()),
+        ));
     }
     if let Some(archived) = filters.archived {
-        conditions.push(Filter::is("is_archived", archived));
+        conditions.push(Filter::new(
+            medical_reports::Column::IsArchived.eq(archived),
+        ));
     }
     if let Some(from) = filters.from {
-        conditions.push(Filter::at_or_after("upload_date", from));
+        conditions.push(Filter::new(
+            medical_reports::Column::UploadDate.gte(DateTime::<Utc>::from(from)),
+        ));
     }
     if let Some(to) = filters.to {
-        conditions.push(Filter::before("upload_date", to));
+        conditions.push(Filter::new(
+            medical_reports::Column::UploadDate.lt(DateTime::<Utc>::from(to)),
+        ));
     }
     let args = args.with_filters(conditions);
     load_page::<ReportsByUserId, _>(ctx, user_id, args, MedicalReport::try_from).await

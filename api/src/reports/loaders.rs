@@ -2,6 +2,6 @@
 
 crate::child_relation! {
     /// A user's medical reports, newest upload first.
-    ReportsByUserId: medical_reports.user_id, sorted by upload_date,
+    ReportsByUserId: medical_reports by user_id (UserId), sorted by upload_date (UploadDate),
     newest_first: true, condition: None,
 }

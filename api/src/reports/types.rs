@@ -9,12 +9,12 @@ use super::analysis::{
     labs::{Flag, RangeSource},
 };
 use crate::{
-    care_team::types::{CareTeamMember, load_user},
     enums::{AnalysisStatus, ReportType},
     error::AppError,
     http::links::{self, Kind, Links},
     plain::{self, PlainFields},
     scalars,
+    users::person::Person,
 };
 
 /// An uploaded medical document and the state of its analysis.
@@ -162,9 +162,12 @@ impl MedicalReport {
         self.row.doctor_notes.as_deref()
     }
     /// Who last wrote the doctor notes (null when unknown or the account is gone).
-    async fn doctor_notes_by(&self, ctx: &Context<'_>) -> Result<Option<CareTeamMember>, AppError> {
+    async fn doctor_notes_by(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<Person<'static>>, AppError> {
         match self.row.doctor_notes_author_id {
-            Some(id) => Ok(Some(CareTeamMember(load_user(ctx, id).await?))),
+            Some(id) => Ok(Some(Person::load(ctx, id).await?)),
             None => Ok(None),
         }
     }

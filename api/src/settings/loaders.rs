@@ -2,6 +2,6 @@
 
 crate::child_relation! {
     /// A user's settings, most recently created first.
-    SettingsByUserId: app_settings.user_id, sorted by created_at,
+    SettingsByUserId: app_settings by user_id (UserId), sorted by created_at (CreatedAt),
     newest_first: true, condition: None,
 }

@@ -5,3 +5,4 @@ pub mod graphql;
 pub mod loaders;
 pub mod registry;
 pub mod service;
+pub mod types;

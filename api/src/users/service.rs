@@ -1,10 +1,15 @@
-//! Profile changes.
+//! Profile changes, and finding accounts by name or address.
 
 use std::net::IpAddr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::users;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait,
+    sea_query::{Expr, extension::postgres::PgExpr},
+};
 
 use super::validate;
 use crate::{
@@ -12,6 +17,18 @@ use crate::{
     enums::{AuditEventType, Gender},
     error::AppError,
 };
+
+/// Accounts whose sign-in address or full name ("first last") matches `pattern` (an `ILIKE`
+/// pattern): the search of the admin's account list and of a clinician's patients.
+pub fn name_or_email_like(pattern: String) -> Condition {
+    let full_name = users::Column::FirstName
+        .into_expr()
+        .concat(Expr::val(" "))
+        .concat(users::Column::LastName.into_expr());
+    Condition::any()
+        .add(users::Column::Email.ilike(pattern.clone()))
+        .add(full_name.ilike(pattern))
+}
 
 /// `None`: leave as is; `Some(None)`: clear.
 pub struct ProfileChanges {

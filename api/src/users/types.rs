@@ -2,8 +2,9 @@
 //!
 //! A `User` is only ever reached through `me`, so its relations are the caller's own rows.
 
-use async_graphql::{Context, ID, Object};
-use entity::users;
+use async_graphql::{Context, Object};
+use entity::{chat_sessions, users};
+use sea_orm::ColumnTrait;
 
 use crate::{
     assessments::{
@@ -15,7 +16,7 @@ use crate::{
     chat::{loaders::ChatSessionsByUserId, types::ChatSession},
     enums::{AnalysisStatus, AssessmentType, Gender, ReportType, Role, SessionType},
     error::AppError,
-    export::{ExportsByUserId, graphql::DataExport},
+    export::{loaders::ExportsByUserId, types::DataExport},
     pagination::{Filter, Page, PageArgs, load_page, load_rows},
     reminders::{self, graphql::ReminderOccurrence},
     reports::{
@@ -23,7 +24,8 @@ use crate::{
         types::MedicalReport,
     },
     scalars,
-    settings::{self, graphql::Setting, loaders::SettingsByUserId},
+    settings::{self, loaders::SettingsByUserId, types::Setting},
+    users::person::Person,
 };
 
 /// A person with an Echo Health account.
@@ -33,21 +35,9 @@ pub struct User(pub users::Model);
 /// chats, devices and settings.
 #[Object]
 impl User {
-    /// The account's id.
-    async fn id(&self) -> ID {
-        ID::from(self.0.id.to_string())
-    }
-    /// Sign-in address, stored lower-cased.
-    async fn email(&self) -> &str {
-        &self.0.email
-    }
-    /// Given name.
-    async fn first_name(&self) -> &str {
-        &self.0.first_name
-    }
-    /// Family name.
-    async fn last_name(&self) -> &str {
-        &self.0.last_name
+    #[graphql(flatten)]
+    async fn person(&self) -> Person<'_> {
+        Person::of(&self.0)
     }
     /// Birth date, when given.
     async fn date_of_birth(&self) -> Option<scalars::Date> {
@@ -193,10 +183,12 @@ impl User {
     ) -> Result<Page<ChatSession>, AppError> {
         let mut filters = Vec::new();
         if let Some(active) = active {
-            filters.push(Filter::is("is_active", active));
+            filters.push(Filter::new(chat_sessions::Column::IsActive.eq(active)));
         }
         if let Some(session_type) = session_type {
-            filters.push(Filter::equals("session_type", session_type.as_db()));
+            filters.push(Filter::new(
+                chat_sessions::Column::SessionType.eq(session_type.as_db()),
+            ));
         }
         let args = PageArgs::parse(after, before, first, last)?.with_filters(filters);
         load_page::<ChatSessionsByUserId, _>(ctx, self.0.id, args, ChatSession::try_from).await

@@ -10,7 +10,6 @@ pub mod blood_pressure;
 pub mod bmi;
 pub mod findrisc;
 pub mod framingham;
-pub mod framingham_points;
 pub mod gad7;
 pub mod phq9;
 pub mod prevent;

@@ -18,7 +18,7 @@ use crate::{
     users::validate,
 };
 
-use super::*;
+use super::common::*;
 
 pub const OTP_TTL: Duration = Duration::minutes(10);
 

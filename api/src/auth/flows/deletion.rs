@@ -7,7 +7,8 @@ use serde_json::json;
 use super::super::audit::{self, AuditEvent};
 use crate::{context::Viewer, enums::AuditEventType, error::AppError};
 
-use super::*;
+use super::common::*;
+use super::sign_in::reauthenticate;
 
 /// Deletes the caller's account and, by cascade, everything of theirs.
 pub async fn delete_account(

@@ -10,7 +10,8 @@ use crate::{
     users::validate,
 };
 
-use super::*;
+use super::common::*;
+use super::{codes::consume_code, sign_in::reauthenticate};
 
 /// Moves the account to `new_email`, proven by the code mailed there and the current password.
 pub async fn change_email(

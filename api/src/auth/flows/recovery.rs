@@ -15,7 +15,8 @@ use super::super::{
 };
 use crate::{context::Viewer, enums::AuditEventType, error::AppError, users::validate};
 
-use super::*;
+use super::common::*;
+use super::{codes::throttle_send, sign_in::reauthenticate};
 
 pub const RESET_TOKEN_TTL: Duration = Duration::minutes(60);
 

@@ -18,7 +18,8 @@ use crate::{
     users::validate,
 };
 
-use super::*;
+use super::codes::consume_code;
+use super::common::*;
 
 /// Failed password sign-ins for one account from one source (a client address, or a device
 /// with a live session of the account): refused beyond this, so strangers' failures never

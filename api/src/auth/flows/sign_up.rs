@@ -10,7 +10,8 @@ use crate::{
     users::validate,
 };
 
-use super::*;
+use super::common::*;
+use super::{codes::consume_code, sign_in::sign_in};
 
 pub async fn register(
     env: &Env<'_>,

@@ -5,8 +5,8 @@
 use entity::health_assessments;
 use serde_json::{Value, json};
 
-use super::{
-    assessments::Base,
+use super::base::Base;
+use crate::fhir::{
     codes::{self, Code},
     entry::{Entry, concept, instant, object, quantity},
 };

@@ -9,14 +9,18 @@
 //! - an AI review: a `Provenance` naming the model, so the text is never read as a clinician's.
 
 use entity::health_assessments;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
+mod base;
+mod risk;
+
+use self::{
+    base::Base,
+    risk::{prediction, predictions_of_probability, risk_assessment},
+};
 use super::{
     codes::{self, Code},
-    entry::{
-        Entry, coding, concept, id, instant, object, observation_category, quantity, reference,
-    },
-    risk::{prediction, predictions_of_probability, risk_assessment},
+    entry::{Entry, coding, concept, instant, object, quantity, reference},
 };
 use crate::{
     assessments::{
@@ -26,57 +30,6 @@ use crate::{
     enums::AssessmentType,
     error::AppError,
 };
-
-/// What every resource of one assessment shares.
-pub(super) struct Base<'a> {
-    pub row: &'a health_assessments::Model,
-    pub subject: Value,
-    pub at: chrono::DateTime<chrono::Utc>,
-}
-
-impl Base<'_> {
-    pub fn id(&self, suffix: Option<&str>) -> String {
-        let own = self.row.id.to_string();
-        match suffix {
-            Some(suffix) => id(&["assessment", &own, suffix]),
-            None => id(&["assessment", &own]),
-        }
-    }
-
-    pub fn entry(&self, resource_type: &'static str, id: String, resource: Value) -> Entry {
-        let mut entry = Entry::new(resource_type, id, resource);
-        entry.date = Some(self.at);
-        entry
-    }
-
-    /// An `Observation` with the fields every one of ours has.
-    fn observation(
-        &self,
-        id: String,
-        category: (&'static str, &'static str),
-        code: &Code,
-        mut body: Map<String, Value>,
-    ) -> Entry {
-        let mut resource = json!({
-            "resourceType": "Observation",
-            "id": id,
-            "status": "final",
-            "category": observation_category(category.0, category.1),
-            "code": concept(code),
-            "subject": self.subject,
-            "effectiveDateTime": instant(self.at),
-        });
-        if let Value::Object(map) = &mut resource {
-            map.append(&mut body);
-        }
-        let mut entry = self.entry("Observation", id, resource);
-        entry
-            .categories
-            .push((codes::OBSERVATION_CATEGORY, category.0));
-        entry.codes.push((code.system, code.code));
-        entry
-    }
-}
 
 const VITAL_SIGNS: (&str, &str) = ("vital-signs", "Vital Signs");
 const SURVEY: (&str, &str) = ("survey", "Survey");

@@ -1,43 +1,21 @@
 //! Database plumbing: creating the database, migrating it, and the connection pool.
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement};
 
+pub mod stats;
+pub mod url;
+
+pub use self::{
+    stats::{DbStats, PING_WHEN_IDLE_FOR},
+    url::{quote_ident, split_database_url},
+};
 use crate::{config::Settings, read_pool::ReadPool};
 
 /// Serialises migrations between replicas that start at the same time.
 const MIGRATION_LOCK_KEY: i64 = 0x0065_6368_6f6d_6967; // "echomig"
-
-/// SQL statements sent while answering requests (background jobs are not counted); tests
-/// and `/metrics` read it.
-#[derive(Debug, Default)]
-pub struct DbStats {
-    statements: AtomicU64,
-}
-
-impl DbStats {
-    pub fn statements(&self) -> u64 {
-        self.statements.load(Ordering::Relaxed)
-    }
-
-    /// Counts a statement sent outside SeaORM (`read_pool`).
-    pub fn count_statement(&self) {
-        self.statements.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// A pooled connection idle this long is pinged before it is handed out, so one the server or
-/// a proxy dropped meanwhile is replaced. Busy connections are not pinged: a ping on every
-/// checkout (sqlx's default) is one more round trip per statement.
-pub const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 
 /// The application's pool. Statement logging is off: parameters carry health data.
 pub async fn connect(
@@ -150,23 +128,6 @@ pub async fn migrate_up(url: &str) -> Result<(), DbErr> {
         .await?;
     conn.close().await?;
     result
-}
-
-/// Splits `postgres://.../name` into the maintenance-database URL and `name`.
-pub fn split_database_url(url: &str) -> Result<(String, String), DbErr> {
-    let mut parsed = url::Url::parse(url)
-        .map_err(|err| DbErr::Custom(format!("invalid DATABASE_URL: {err}")))?;
-    let name = parsed.path().trim_start_matches('/').to_owned();
-    if name.is_empty() {
-        return Err(DbErr::Custom("DATABASE_URL names no database".into()));
-    }
-    parsed.set_path("/postgres");
-    Ok((parsed.to_string(), name))
-}
-
-/// Quotes an SQL identifier (database names cannot be bound as parameters).
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 #[cfg(test)]

@@ -21,7 +21,10 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, http::header, web};
 use futures_util::{StreamExt, stream};
 use tokio::sync::mpsc;
 
-use super::graphql::{ResponseKind, execute, request_error};
+use super::{
+    execute::{Method, execute},
+    response::{ResponseKind, request_error},
+};
 use crate::{config::Settings, error::error_chain, state::AppState};
 
 mod form;
@@ -30,7 +33,7 @@ const MAX_FILES: usize = 2;
 
 /// The largest multipart body accepted: the files, and room for the operations, the map and
 /// the part headers besides them. Also the largest body of any request (`body_timeout`).
-pub(super) fn largest_body(settings: &Settings) -> u64 {
+pub(in crate::http) fn largest_body(settings: &Settings) -> u64 {
     (settings.upload_max_bytes as u64).saturating_mul(MAX_FILES as u64)
         + settings.graphql_body_limit as u64
 }
@@ -42,7 +45,7 @@ pub(super) async fn post(
     kind: ResponseKind,
 ) -> HttpResponse {
     let limit = largest_body(&state.settings);
-    let declared = super::declared_length(req);
+    let declared = crate::http::declared_length(req);
     if declared.is_some_and(|len| len > limit) {
         return too_large(kind, state);
     }
@@ -84,7 +87,7 @@ pub(super) async fn post(
         files: MAX_FILES,
     };
     match form::read(content_type, body, limits).await {
-        Ok(request) => execute(req, state, kind, request, super::graphql::Method::Post).await,
+        Ok(request) => execute(req, state, kind, request, Method::Post).await,
         Err(_) if over_limit.load(Ordering::SeqCst) => too_large(kind, state),
         Err(form::FormError::TooLarge) => too_large(kind, state),
         Err(form::FormError::Invalid(why)) => request_error(

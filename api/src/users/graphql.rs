@@ -1,14 +1,25 @@
-//! Profile mutations.
+//! The `me` query and profile mutations: thin resolvers over `service` and `avatar`.
 
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::{avatar, service, types::User};
 use crate::{
-    context::{client, db, services, viewer},
+    context::{client, db, optional_viewer, services, viewer},
     enums::Gender,
     error::AppError,
     scalars,
 };
+
+#[derive(Default)]
+pub struct UsersQuery;
+
+#[Object]
+impl UsersQuery {
+    /// The signed-in caller; null when the request carries no valid token.
+    async fn me(&self, ctx: &Context<'_>) -> Option<User> {
+        optional_viewer(ctx).map(|viewer| User(viewer.user.clone()))
+    }
+}
 
 /// Fields to change; a field left out stays as it is, `null` clears an optional one.
 #[derive(InputObject)]

@@ -13,7 +13,7 @@
 //! band whose lower bound it has reached (199.5 mg/dL scores as 160-199), so every value has
 //! exactly one band.
 
-use super::framingham::{FraminghamInput, Sex};
+use super::input::{FraminghamInput, Sex};
 
 /// (lower bound, points), ascending: a value scores the last band whose bound it reaches.
 type Bands = &'static [(f64, i32)];

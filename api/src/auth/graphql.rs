@@ -1,11 +1,12 @@
-//! Account mutations. Each parses its input and calls `accounts`; the rules live there.
+//! Sign-in queries and account mutations: thin resolvers that parse their input and call
+//! `flows`, where the rules live.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 
 use super::{
     flows::{self, Env, Registration},
     service::Revoke,
-    types::{AuthPayload, DeviceInput},
+    types::{DeviceInput, UserSession},
 };
 use crate::{
     context::{client, db, optional_viewer, services, viewer},
@@ -14,6 +15,17 @@ use crate::{
     scalars,
     users::types::User,
 };
+
+#[derive(Default)]
+pub struct AuthQuery;
+
+#[Object]
+impl AuthQuery {
+    /// The device session this request is signed in with. UNAUTHENTICATED without a valid token.
+    async fn current_session(&self, ctx: &Context<'_>) -> Result<UserSession, AppError> {
+        Ok(UserSession::new(viewer(ctx)?.session.clone()))
+    }
+}
 
 fn env<'a>(ctx: &Context<'a>) -> Env<'a> {
     Env {
@@ -337,5 +349,26 @@ impl AuthMutation {
     ) -> Result<AcceptedPayload, AppError> {
         flows::delete_account(&env(ctx), viewer(ctx)?, &input.password).await?;
         Ok(AcceptedPayload { accepted: true })
+    }
+}
+
+/// A new signed-in session.
+#[derive(async_graphql::SimpleObject)]
+pub struct AuthPayload {
+    /// The bearer token for `Authorization: Bearer <token>`. Shown once; store it safely.
+    pub token: String,
+    /// The signed-in account.
+    pub user: User,
+    /// The device session the token belongs to.
+    pub session: UserSession,
+}
+
+impl From<flows::SignedIn> for AuthPayload {
+    fn from(signed_in: flows::SignedIn) -> Self {
+        Self {
+            token: signed_in.token,
+            user: User(signed_in.user),
+            session: UserSession::opened_now(signed_in.session),
+        }
     }
 }

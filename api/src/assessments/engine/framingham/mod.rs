@@ -6,57 +6,16 @@
 //! Framingham Heart Study risk-function page, means also on the Medscape calculator page).
 //! Valid for ages 30-74 without cardiovascular disease.
 
-use super::{
-    FieldError, FieldSpec, Guidance, InstrumentInfo, Outcome,
-    framingham_points::{self, Bound},
-    in_range, round6,
-};
+mod input;
+pub mod points;
+
+pub use self::input::{FraminghamInput, Sex};
+use self::points::Bound;
+use super::{FieldError, FieldSpec, Guidance, InstrumentInfo, Outcome, in_range, round6};
 use crate::enums::{AssessmentType, RiskLevel};
 
 /// `/2` added the office points, their risk and the heart age to the details.
 pub const VERSION: &str = "framingham-general-cvd-2008/2";
-
-/// Sex at birth, as the risk equations were fitted.
-#[derive(
-    async_graphql::Enum, serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq,
-)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Sex {
-    /// Female.
-    Female,
-    /// Male.
-    Male,
-}
-
-/// Answers for the Framingham general CVD risk.
-#[derive(
-    async_graphql::InputObject,
-    async_graphql::SimpleObject,
-    serde::Serialize,
-    serde::Deserialize,
-    Debug,
-    Clone,
-)]
-#[serde(rename_all = "camelCase")]
-#[graphql(name = "FraminghamAnswers", input_name = "FraminghamInput")]
-pub struct FraminghamInput {
-    /// Sex at birth.
-    pub sex: Sex,
-    /// Years, 30 to 74.
-    pub age: f64,
-    /// Total cholesterol, mg/dL (100 to 400).
-    pub total_cholesterol: f64,
-    /// HDL cholesterol, mg/dL (20 to 100).
-    pub hdl_cholesterol: f64,
-    /// Systolic blood pressure, mmHg (90 to 200).
-    pub systolic_bp: f64,
-    /// Currently taking blood pressure medication.
-    pub on_bp_treatment: bool,
-    /// Smokes now.
-    pub current_smoker: bool,
-    /// Has diabetes.
-    pub diabetes: bool,
-}
 
 /// Sex-specific coefficients (Circulation 2008;117:743, Table 2 / FHS risk-function page).
 struct Coefficients {
@@ -267,7 +226,7 @@ pub fn evaluate(input: &FraminghamInput) -> Result<Outcome, FieldError> {
     };
     #[allow(clippy::cast_possible_truncation)]
     let score = percent.round() as i32;
-    let points = framingham_points::points(input);
+    let points = points::points(input);
     let details = FraminghamDetails {
         ten_year_risk_percent: (percent * 100.0).round() / 100.0,
         points: Some(points.total),

@@ -1,0 +1,151 @@
+//! The statements behind lists, built with sea-query from the relations' typed columns; every
+//! value (parent ids, cursors, filters, the page size) is a bound parameter.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, DbBackend, Statement,
+    sea_query::{
+        Asterisk, DynIden, Expr, ExprTrait, Func, Order, Query, SelectStatement, WindowStatement,
+        extension::postgres::PgFunc,
+    },
+};
+
+use super::{
+    args::PageArgs,
+    filter::Filter,
+    relation::{ChildRelation, RootRelation},
+};
+use crate::rows::FromRow;
+
+type ColumnRef = (DynIden, DynIden);
+
+/// The order rows are fetched in: the list order, or its reverse for `last`.
+fn fetch_order(newest_first: bool, backward: bool) -> Order {
+    if newest_first != backward {
+        Order::Desc
+    } else {
+        Order::Asc
+    }
+}
+
+/// Narrows `query` to the rows between the page's cursors and within its filters, on a list
+/// sorted by `sort` then `id`.
+fn page_conditions(
+    query: &mut SelectStatement,
+    (sort, id): (ColumnRef, ColumnRef),
+    newest_first: bool,
+    args: &PageArgs,
+) {
+    for (bound, after) in [(args.after, true), (args.before, false)] {
+        if let Some((at, row_id)) = bound {
+            // In list order, "after" means older for newest-first lists and newer otherwise.
+            let older = after == newest_first;
+            let row = Expr::tuple([Expr::col(sort.clone()), Expr::col(id.clone())]);
+            let key = Expr::tuple([Expr::val(at), Expr::val(row_id)]);
+            query.and_where(if older { row.lt(key) } else { row.gt(key) });
+        }
+    }
+    filter(query, &args.filters);
+}
+
+fn filter(query: &mut SelectStatement, filters: &[Filter]) {
+    for filter in filters {
+        query.cond_where(filter.condition.clone());
+    }
+}
+
+/// The rows of `R` whose parent is one of `parents`, under the list's own condition.
+fn children_of<R: ChildRelation>(
+    query: &mut SelectStatement,
+    parents: Vec<i32>,
+    now: DateTime<Utc>,
+) {
+    query
+        .from(R::Entity::default())
+        .and_where(Expr::col(R::PARENT.as_column_ref()).eq(PgFunc::any(Expr::val(parents))));
+    if let Some(condition) = R::condition(now) {
+        query.cond_where(condition);
+    }
+}
+
+/// `limit + 1` rows of each parent's page of `R` in fetch order, numbered per parent with
+/// `ROW_NUMBER() OVER (PARTITION BY parent ...)`; the columns of `R::Model` in its order.
+pub(super) fn page<R: ChildRelation>(
+    args: &PageArgs,
+    parents: Vec<i32>,
+    now: DateTime<Utc>,
+) -> Statement {
+    let (limit, backward) = args.limit();
+    let order = fetch_order(R::NEWEST_FIRST, backward);
+    let (sort, id) = (R::SORT.as_column_ref(), R::ID.as_column_ref());
+    let mut window = WindowStatement::partition_by(R::PARENT.as_column_ref());
+    window
+        .order_by(sort.clone(), order.clone())
+        .order_by(id.clone(), order);
+
+    let mut numbered = Query::select();
+    numbered
+        .column((R::Entity::default(), Asterisk))
+        .expr_window_as(Func::cust("ROW_NUMBER"), window, "page_row");
+    children_of::<R>(&mut numbered, parents, now);
+    page_conditions(&mut numbered, (sort, id), R::NEWEST_FIRST, args);
+
+    let rows = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+    let mut query = Query::select();
+    query
+        .columns(R::Model::COLUMNS.iter().map(|column| ("p", *column)))
+        .from_subquery(numbered, "p")
+        .and_where(Expr::col(("p", "page_row")).lte(rows))
+        .order_by(("p", R::PARENT), Order::Asc)
+        .order_by(("p", "page_row"), Order::Asc);
+    DbBackend::Postgres.build(&query)
+}
+
+/// How many rows of `R` each of `parents` has within `filters`: `parent_id`, `total`.
+pub(super) fn count<R: ChildRelation>(
+    filters: &[Filter],
+    parents: Vec<i32>,
+    now: DateTime<Utc>,
+) -> Statement {
+    let parent = R::PARENT.as_column_ref();
+    let mut query = Query::select();
+    query
+        .expr_as(Expr::col(parent.clone()), "parent_id")
+        .expr_as(Func::count(Expr::col(Asterisk)), "total");
+    children_of::<R>(&mut query, parents, now);
+    filter(&mut query, filters);
+    query.group_by_col(parent);
+    DbBackend::Postgres.build(&query)
+}
+
+/// One page of a list without parent, `limit + 1` rows in fetch order.
+pub(super) fn root_page<R: RootRelation>(args: &PageArgs) -> Statement {
+    let (limit, backward) = args.limit();
+    let order = fetch_order(R::NEWEST_FIRST, backward);
+    let (sort, id) = (R::SORT.as_column_ref(), R::ID.as_column_ref());
+    let mut query = Query::select();
+    query
+        .column((R::Entity::default(), Asterisk))
+        .from(R::Entity::default());
+    page_conditions(
+        &mut query,
+        (sort.clone(), id.clone()),
+        R::NEWEST_FIRST,
+        args,
+    );
+    query
+        .order_by(sort, order.clone())
+        .order_by(id, order)
+        .limit(u64::try_from(limit + 1).unwrap_or(u64::MAX));
+    DbBackend::Postgres.build(&query)
+}
+
+/// How many rows a list without parent has within `filters`: `total`.
+pub(super) fn root_count<R: RootRelation>(filters: &[Filter]) -> Statement {
+    let mut query = Query::select();
+    query
+        .expr_as(Func::count(Expr::col(Asterisk)), "total")
+        .from(R::Entity::default());
+    filter(&mut query, filters);
+    DbBackend::Postgres.build(&query)
+}
