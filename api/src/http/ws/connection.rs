@@ -1,30 +1,14 @@
-//! GraphQL over WebSocket at `/graphql/ws`, speaking `graphql-transport-ws` (the graphql-ws
-//! protocol) to the letter, in place of async-graphql's handler, which departs from it:
-//!
-//! - The subprotocol must be offered; otherwise the socket closes with 4406.
-//! - `connection_init` must come within `WS_INIT_TIMEOUT_SECS` (4408 otherwise), once (4429 for
-//!   a second), with `{ "authorization": "Bearer <token>" }` (4403 when missing or invalid);
-//!   the server answers `connection_ack`.
-//! - `subscribe` before the ack closes with 4401; a second `subscribe` with an id still in use
-//!   closes with 4409; anything unparseable or out of place closes with 4400.
-//! - A request that fails before producing data (validation, or a resolver refusing, such as
-//!   NOT_FOUND for another user's session) gets an `error` message; otherwise `next` messages
-//!   and a final `complete`. A client `complete` stops its subscription. `ping` gets `pong`.
-//! - A browser's `Origin` must be this server's own (GraphiQL) or in `CORS_ALLOWED_ORIGINS`
-//!   (403 before the upgrade).
-//! - The session behind the token is checked again every `WS_REAUTH_INTERVAL_SECS`; once it
-//!   is signed out, revoked or expired, the socket closes with 4403.
+//! One WebSocket connection: the protocol's state machine, its subscriptions and the
+//! periodic check of the session behind its token.
 
 use std::{collections::HashMap, time::Duration};
 
-use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
-use async_graphql::{Request, Response, Variables};
+use actix_ws::{AggregatedMessage, Session};
+use async_graphql::{Request, Variables};
 use futures_util::StreamExt;
 use serde_json::{Map, Value as Json, json};
 use tokio::sync::mpsc;
 
-use super::caller::client_info;
 use crate::{
     auth::{service::resolve_token, token},
     context::{ClientInfo, MaybeViewer},
@@ -33,122 +17,30 @@ use crate::{
     state::AppState,
 };
 
-pub const PROTOCOL: &str = "graphql-transport-ws";
-const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
-/// Longest operation id accepted (ids are kept per connection and echoed in close reasons).
-const MAX_ID_BYTES: usize = 64;
+use super::protocol::{
+    Closing, MAX_ID_BYTES, MAX_MESSAGE_BYTES, Outgoing, close, failed_before_data, invalid,
+    payload_of,
+};
 
-/// What subscription tasks hand back to the connection.
-enum Outgoing {
-    Send(Json),
-    /// The subscription (id, generation) ended on its own; its id is free again.
-    Finished(String, u64),
-}
-
-pub async fn ws(
-    req: HttpRequest,
-    body: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, actix_web::Error> {
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
-        let allowed = origin.to_str().is_ok_and(|origin| {
-            same_host(&req, origin)
-                || super::security::origin_allowed(&state.settings.cors_allowed_origins, origin)
-        });
-        if !allowed {
-            return Ok(HttpResponse::Forbidden()
-                .content_type("text/plain; charset=utf-8")
-                .body("this origin is not allowed"));
-        }
-    }
-    let offered = req
-        .headers()
-        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|p| p.trim() == PROTOCOL);
-    let (response, session, stream) = actix_ws::handle_with_protocols(&req, body, &[PROTOCOL])?;
-    let client = client_info(&req, &state.settings.trusted_proxies);
-    let base_url = super::links::base_url(&req, state.settings.public_base_url.as_deref());
-    let state = state.into_inner();
-    actix_web::rt::spawn(async move {
-        if !offered {
-            close(session, 4406, "Subprotocol not acceptable").await;
-            return;
-        }
-        Connection {
-            state,
-            client,
-            base_url,
-            session,
-            viewer: None,
-            token: None,
-            initialised: false,
-            subscriptions: HashMap::new(),
-            generation: 0,
-        }
-        .run(stream)
-        .await;
-    });
-    Ok(response)
-}
-
-/// Whether a browser's `Origin` is this server itself (GraphiQL's page): its host and port
-/// are the request's `Host`. A page of another site cannot claim that, since browsers set
-/// `Origin` themselves; the scheme is left out, so it holds behind a TLS-terminating proxy.
-fn same_host(req: &HttpRequest, origin: &str) -> bool {
-    let Some(host) = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-    else {
-        return false;
-    };
-    origin
-        .split_once("://")
-        .is_some_and(|(_, origin_host)| origin_host.eq_ignore_ascii_case(host))
-}
-
-/// Closes with `code`; the reason is cut to the 123 bytes a close frame can carry.
-async fn close(session: Session, code: u16, reason: &str) {
-    let mut end = reason.len().min(123);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    let _ = session
-        .close(Some(CloseReason {
-            code: CloseCode::Other(code),
-            description: Some(reason[..end].to_owned()),
-        }))
-        .await;
-}
-
-/// Why the connection closes, as the protocol names it.
-struct Closing(u16, String);
-
-fn invalid(why: &str) -> Closing {
-    Closing(4400, why.to_owned())
-}
-
-struct Connection {
-    state: std::sync::Arc<AppState>,
-    client: ClientInfo,
+pub(super) struct Connection {
+    pub(super) state: std::sync::Arc<AppState>,
+    pub(super) client: ClientInfo,
     /// Where download links of this connection's answers start.
-    base_url: String,
-    session: Session,
+    pub(super) base_url: String,
+    pub(super) session: Session,
     /// Set by an accepted `connection_init`.
-    viewer: Option<MaybeViewer>,
+    pub(super) viewer: Option<MaybeViewer>,
     /// The bearer token of `connection_init`, checked again every `WS_REAUTH_INTERVAL_SECS`.
-    token: Option<String>,
-    initialised: bool,
+    pub(super) token: Option<String>,
+    pub(super) initialised: bool,
     /// Running operations by id, with a generation so a stale "finished" cannot remove a newer
     /// operation that reuses the id.
-    subscriptions: HashMap<String, (u64, tokio::task::JoinHandle<()>)>,
-    generation: u64,
+    pub(super) subscriptions: HashMap<String, (u64, tokio::task::JoinHandle<()>)>,
+    pub(super) generation: u64,
 }
 
 impl Connection {
-    async fn run(mut self, stream: actix_ws::MessageStream) {
+    pub(super) async fn run(mut self, stream: actix_ws::MessageStream) {
         let mut stream = stream
             .max_frame_size(MAX_MESSAGE_BYTES)
             .aggregate_continuations()
@@ -371,7 +263,7 @@ impl Connection {
         };
         let now = self.state.services.clock.now();
         let links = viewer.0.as_ref().map(|v| {
-            super::links::Links::new(
+            crate::http::links::Links::new(
                 self.state.services.otp_key.clone(),
                 &self.base_url,
                 v.user.id,
@@ -419,16 +311,4 @@ impl Connection {
         self.subscriptions.insert(id, (generation, task));
         Ok(())
     }
-}
-
-fn failed_before_data(response: &Response) -> bool {
-    response.data == async_graphql::Value::Null && !response.errors.is_empty()
-}
-
-fn payload_of(response: &Response) -> Json {
-    let mut payload = json!({ "data": response.data });
-    if !response.errors.is_empty() {
-        payload["errors"] = json!(response.errors);
-    }
-    payload
 }
