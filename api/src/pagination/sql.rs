@@ -149,3 +149,45 @@ pub(super) fn root_count<R: RootRelation>(filters: &[Filter]) -> Statement {
     filter(&mut query, filters);
     DbBackend::Postgres.build(&query)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use entity::health_assessments;
+    use sea_orm::ColumnTrait;
+
+    use super::*;
+    use crate::assessments::loaders::AssessmentsByUserId;
+
+    /// The statement a page of assessments sends, as docs/api.md shows it: one per page
+    /// request, whatever the number of parents, every value a parameter.
+    #[test]
+    fn a_page_is_one_windowed_statement_with_every_value_bound() {
+        let after = crate::pagination::encode_cursor((chrono::DateTime::UNIX_EPOCH, 7));
+        let args = PageArgs::parse(Some(after), None, Some(5), None)
+            .unwrap()
+            .with_filters(vec![Filter::new(
+                health_assessments::Column::AssessmentType.eq("bmi"),
+            )]);
+        let statement = page::<AssessmentsByUserId>(&args, vec![1, 2], chrono::Utc::now());
+        let sql = statement.sql.replace('"', "");
+        let columns = health_assessments::Model::COLUMNS
+            .iter()
+            .map(|c| format!("p.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        assert_eq!(
+            sql,
+            format!(
+                "SELECT {columns} FROM (SELECT health_assessments.*, ROW_NUMBER() OVER \
+                 ( PARTITION BY health_assessments.user_id ORDER BY health_assessments.created_at DESC, \
+                 health_assessments.id DESC ) AS page_row FROM health_assessments \
+                 WHERE health_assessments.user_id = ANY($1) \
+                 AND (health_assessments.created_at, health_assessments.id) < ($2, $3) \
+                 AND health_assessments.assessment_type = $4) AS p \
+                 WHERE p.page_row <= $5 ORDER BY p.user_id ASC, p.page_row ASC"
+            )
+        );
+        assert_eq!(statement.values.unwrap().0.len(), 5);
+    }
+}

@@ -5,16 +5,18 @@
 //! Every seeded account has the password [`SEED_PASSWORD`]; user 1 is an ADMIN, every 100th
 //! user a CLINICIAN with most of the 99 users below them as patients.
 
+mod batch;
 mod csv;
 pub mod generate;
+mod vocabulary;
 
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{ConnectionTrait, DatabaseConnection, sqlx::postgres::PgPoolCopyExt};
 
+use self::batch::{Batch, Counters};
 use crate::{auth::password, error::BoxError};
-use generate::{Batch, Counters};
 
 /// The password of every seeded account (they are test accounts, never real people).
 pub const SEED_PASSWORD: &str = "seeded-echo-password";

@@ -5,3 +5,4 @@ pub mod extract;
 pub mod job;
 pub mod labs;
 pub mod summary;
+mod tokens;
