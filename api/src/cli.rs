@@ -147,7 +147,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Users {
             action: UsersAction::SetRole { email, role },
         } => {
-            let conn = db::connect_single(&cli.settings.database_url).await?;
+            let conn = db::connect_single(&cli.settings.database.database_url).await?;
             let user = admin::service::find_by_email(&conn, &email)
                 .await
                 .map_err(|_| format!("no account has the email address {email}"))?;
@@ -162,7 +162,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             seed,
             replace,
         } => {
-            let url = &cli.settings.database_url;
+            let url = &cli.settings.database.database_url;
             db::ensure_database_exists(url).await?;
             db::migrate_up(url).await?;
             let conn = db::connect(&cli.settings, 2).await?;

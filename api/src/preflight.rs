@@ -4,7 +4,7 @@
 //! port and name, never the password), the cause, and the next step; a refused connection fails
 //! at once, a silent host after `DB_CONNECT_TIMEOUT_SECS`. Without these, sqlx's pool retried a
 //! refused connection for its whole acquire timeout (34 s) and then said only "pool timed out".
-//! `api doctor` runs the same probes and more (`doctor.rs`).
+//! `api doctor` runs the same probes and more (`doctor/`).
 
 use std::{fmt, path::Path, time::Duration};
 
@@ -136,7 +136,7 @@ impl ConnectFailure {
 
 /// How long a check waits for a database that does not answer (`DB_CONNECT_TIMEOUT_SECS`).
 pub fn connect_timeout(settings: &Settings) -> Duration {
-    Duration::from_secs(settings.db_connect_timeout_secs.max(1))
+    Duration::from_secs(settings.database.db_connect_timeout_secs.max(1))
 }
 
 /// Connects to the database at `url`, creating it first when it does not exist (the user needs
@@ -166,7 +166,7 @@ pub async fn open_or_create(url: &str, timeout: Duration) -> Result<PgConnection
 pub async fn databases(settings: &Settings) -> Result<(), Problem> {
     let url = settings.direct_database_url();
     let timeout = connect_timeout(settings);
-    let mut conn = if settings.skip_migrations {
+    let mut conn = if settings.database.skip_migrations {
         let tried = format!("connecting to PostgreSQL at {}", describe(url));
         let name = crate::db::url::split_database_url(url)
             .map(|(_, name)| name)
@@ -197,8 +197,14 @@ pub async fn databases(settings: &Settings) -> Result<(), Problem> {
         });
     }
     for (setting, other) in [
-        ("DATABASE_URL", Some(settings.database_url.as_str())),
-        ("DATABASE_READ_URL", settings.database_read_url.as_deref()),
+        (
+            "DATABASE_URL",
+            Some(settings.database.database_url.as_str()),
+        ),
+        (
+            "DATABASE_READ_URL",
+            settings.database.database_read_url.as_deref(),
+        ),
     ] {
         let Some(other) = other.filter(|other| *other != url) else {
             continue;
@@ -317,13 +323,13 @@ pub fn writable(setting: &str, dir: &Path) -> Result<(), Problem> {
 /// The folders the server writes with these settings.
 pub fn folders(settings: &Settings) -> Vec<(&'static str, std::path::PathBuf)> {
     let mut folders = Vec::new();
-    let uses_data_dir = settings.otp_secret.is_none()
-        || settings.smtp_url.is_none()
-        || settings.storage_root.is_none();
+    let uses_data_dir = settings.accounts.otp_secret.is_none()
+        || settings.mail.smtp_url.is_none()
+        || settings.storage.storage_root.is_none();
     if uses_data_dir {
-        folders.push(("DATA_DIR", settings.data_dir.clone()));
+        folders.push(("DATA_DIR", settings.server.data_dir.clone()));
     }
-    if let Some(root) = &settings.storage_root {
+    if let Some(root) = &settings.storage.storage_root {
         folders.push(("STORAGE_ROOT", root.clone()));
     }
     folders

@@ -94,15 +94,20 @@ pub fn build(
         .validation_mode(validation)
         .data(services)
         .data(events)
-        .limit_depth(settings.graphql_depth_limit)
-        .limit_complexity(settings.graphql_complexity_limit);
+        .limit_depth(settings.graphql.graphql_depth_limit)
+        .limit_complexity(settings.graphql.graphql_complexity_limit);
     if !settings
+        .graphql
         .graphql_introspection
-        .unwrap_or(!settings.production)
+        .unwrap_or(!settings.server.production)
     {
         schema = schema.disable_introspection();
     }
-    if !settings.graphql_suggestions.unwrap_or(!settings.production) {
+    if !settings
+        .graphql
+        .graphql_suggestions
+        .unwrap_or(!settings.server.production)
+    {
         schema = schema.disable_suggestions();
     }
     schema.finish()

@@ -84,7 +84,7 @@ impl AppServices {
         settings: &Settings,
         clock: Option<SharedClock>,
     ) -> Result<Self, BoxError> {
-        let mailer: SharedMailer = match &settings.smtp_url {
+        let mailer: SharedMailer = match &settings.mail.smtp_url {
             Some(url) => Arc::new(SmtpMailer::from_url(url)?),
             None => {
                 let outbox = settings.outbox_dir();
@@ -92,48 +92,55 @@ impl AppServices {
                 Arc::new(OutboxMailer::new(outbox)?)
             }
         };
-        let otp_key = match &settings.otp_secret {
+        let otp_key = match &settings.accounts.otp_secret {
             Some(hex_key) => OtpKey::from_hex(hex_key)?,
             None => load_or_create_key(&settings.otp_key_file())?,
         };
         Ok(Self {
             clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
             mailer,
-            mail_from: settings.mail_from.parse()?,
+            mail_from: settings.mail.mail_from.parse()?,
             otp_key,
             sessions: SessionPolicy {
-                ttl: Duration::hours(settings.session_ttl_hours.into()),
-                idle: Duration::minutes(settings.session_idle_minutes.into()),
-                remembered_ttl: Duration::days(settings.remembered_session_ttl_days.into()),
-                remembered_idle: Duration::days(settings.remembered_session_idle_days.into()),
+                ttl: Duration::hours(settings.accounts.session_ttl_hours.into()),
+                idle: Duration::minutes(settings.accounts.session_idle_minutes.into()),
+                remembered_ttl: Duration::days(
+                    settings.accounts.remembered_session_ttl_days.into(),
+                ),
+                remembered_idle: Duration::days(
+                    settings.accounts.remembered_session_idle_days.into(),
+                ),
             },
-            password_reset_url: settings.password_reset_url.clone(),
+            password_reset_url: settings.accounts.password_reset_url.clone(),
             public_base_url: settings
+                .server
                 .public_base_url
                 .clone()
-                .unwrap_or_else(|| format!("http://{}:{}", settings.host, settings.port))
+                .unwrap_or_else(|| {
+                    format!("http://{}:{}", settings.server.host, settings.server.port)
+                })
                 .trim_end_matches('/')
                 .to_owned(),
-            reminder_grace: Duration::minutes(settings.reminder_grace_minutes.into()),
-            ai: match &settings.ai_base_url {
+            reminder_grace: Duration::minutes(settings.jobs.reminder_grace_minutes.into()),
+            ai: match &settings.ai.ai_base_url {
                 Some(url) => Some(Arc::new(
                     OpenAiCompatible::new(
                         url,
-                        settings.ai_api_key.clone(),
-                        settings.ai_model.clone(),
-                        std::time::Duration::from_secs(settings.ai_timeout_secs),
+                        settings.ai.ai_api_key.clone(),
+                        settings.ai.ai_model.clone(),
+                        std::time::Duration::from_secs(settings.ai.ai_timeout_secs),
                     )?
-                    .with_retries(settings.ai_retries),
+                    .with_retries(settings.ai.ai_retries),
                 )),
                 None => None,
             },
-            job_max_attempts: settings.job_max_attempts,
-            chat_messages_per_minute: settings.chat_messages_per_minute,
+            job_max_attempts: settings.jobs.job_max_attempts,
+            chat_messages_per_minute: settings.ai.chat_messages_per_minute,
             storage: Arc::new(LocalStorage::new(settings.storage_root())),
             uploads: UploadPolicy {
-                report_max_bytes: settings.upload_max_bytes as u64,
-                avatar_max_bytes: settings.avatar_max_bytes as u64,
-                ocr_command: settings.ocr_command.clone(),
+                report_max_bytes: settings.storage.upload_max_bytes as u64,
+                avatar_max_bytes: settings.storage.avatar_max_bytes as u64,
+                ocr_command: settings.storage.ocr_command.clone(),
             },
             dummy_password_hash: password::hash_blocking(&crate::auth::token::generate())?,
             job_wake: tokio::sync::Notify::new(),

@@ -64,8 +64,8 @@ impl Application {
         for (setting, dir) in preflight::folders(&settings) {
             preflight::writable(setting, &dir)?;
         }
-        let listener = preflight::listen(&settings.host, settings.port)?;
-        if !settings.skip_migrations {
+        let listener = preflight::listen(&settings.server.host, settings.server.port)?;
+        if !settings.database.skip_migrations {
             db::migrate_up(settings.direct_database_url()).await?;
         }
         // These pools connect at once, so a database that does not answer stops the start;
@@ -77,12 +77,10 @@ impl Application {
             db_stats.clone(),
         );
         let read_db_stats = Arc::new(DbStats::default());
-        let read_db = match &settings.database_read_url {
+        let read_db = match &settings.database.database_read_url {
             Some(url) => {
-                let replica = Settings {
-                    database_url: url.clone(),
-                    ..settings.clone()
-                };
+                let mut replica = settings.clone();
+                replica.database.database_url = url.clone();
                 let pool = db::connect(&replica, BACKGROUND_POOL_SIZE).await?;
                 Some(db::counted(pool, read_db_stats.clone()))
             }
@@ -106,13 +104,13 @@ impl Application {
         );
         let documents = Arc::new(Documents::new(
             OperationLimits {
-                max_root_fields: settings.graphql_max_root_fields,
-                max_aliases: settings.graphql_max_aliases,
+                max_root_fields: settings.graphql.graphql_max_root_fields,
+                max_aliases: settings.graphql.graphql_max_aliases,
             },
-            settings.graphql_document_cache_size,
-            settings.apq_cache_size,
+            settings.graphql.graphql_document_cache_size,
+            settings.graphql.apq_cache_size,
         ));
-        let allow_list = match &settings.persisted_queries_file {
+        let allow_list = match &settings.graphql.persisted_queries_file {
             Some(path) => {
                 let list = AllowList::load(path)?;
                 tracing::info!(operations = list.len(), "persisted operations only");
@@ -121,11 +119,12 @@ impl Application {
             None => None,
         };
         let address = listener.local_addr()?;
-        let http_workers = settings.http_workers.unwrap_or_else(|| {
+        let http_workers = settings.server.http_workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
         // DB_POOL_SIZE is the server's: the workers share it out.
         let worker_pool_size = settings
+            .database
             .db_pool_size
             .div_ceil(u32::try_from(http_workers).unwrap_or(u32::MAX))
             .max(1);
@@ -148,9 +147,9 @@ impl Application {
         };
 
         let shared = state.clone();
-        let origins = state.settings.cors_allowed_origins.clone();
+        let origins = state.settings.server.cors_allowed_origins.clone();
         let body_timeouts = body_timeout::BodyTimeouts::from_settings(&state.settings);
-        let cors_headers = state.settings.cors_allowed_headers.clone();
+        let cors_headers = state.settings.server.cors_allowed_headers.clone();
         let server = HttpServer::new(move || {
             let shared = shared.clone();
             App::new()
@@ -175,19 +174,21 @@ impl Application {
 
         // Job workers get a small pool of their own: background work never takes the
         // connections requests need.
-        let workers = u32::try_from(state.settings.job_workers).unwrap_or(u32::MAX);
+        let workers = u32::try_from(state.settings.jobs.job_workers).unwrap_or(u32::MAX);
         let jobs_pool = if workers > 0 {
             Some(db::connect(&state.settings, workers.saturating_add(1)).await?)
         } else {
             None
         };
         let runner_config = RunnerConfig {
-            poll_interval: std::time::Duration::from_millis(state.settings.job_poll_interval_ms),
+            poll_interval: std::time::Duration::from_millis(
+                state.settings.jobs.job_poll_interval_ms,
+            ),
             lease: chrono::Duration::seconds(
-                i64::try_from(state.settings.job_lease_secs).unwrap_or(300),
+                i64::try_from(state.settings.jobs.job_lease_secs).unwrap_or(300),
             ),
             retry_base: chrono::Duration::seconds(
-                i64::try_from(state.settings.job_retry_base_secs).unwrap_or(30),
+                i64::try_from(state.settings.jobs.job_retry_base_secs).unwrap_or(30),
             ),
         };
         // Each domain's jobs; a kind without its job stops the start here.
@@ -200,7 +201,7 @@ impl Application {
         ])?;
         let job_workers = jobs_pool
             .iter()
-            .flat_map(|pool| std::iter::repeat_n(pool, state.settings.job_workers))
+            .flat_map(|pool| std::iter::repeat_n(pool, state.settings.jobs.job_workers))
             .map(|pool| {
                 let runner = JobRunner::new(
                     pool.clone(),
@@ -217,12 +218,12 @@ impl Application {
         // Replicas that work jobs plan reminders too (their unique keys make that safe), and
         // delete finished jobs after JOB_RETENTION_DAYS.
         if let Some(pool) = &jobs_pool
-            && state.settings.job_retention_days > 0
+            && state.settings.jobs.job_retention_days > 0
         {
             job_workers.push(crate::jobs::spawn_retention(
                 pool.clone(),
                 state.services.clone(),
-                chrono::Duration::days(state.settings.job_retention_days.max(1).into()),
+                chrono::Duration::days(state.settings.jobs.job_retention_days.max(1).into()),
                 stopped.clone(),
             ));
         }
@@ -230,17 +231,17 @@ impl Application {
             job_workers.push(reminders::plan::spawn(
                 pool.clone(),
                 state.services.clone(),
-                std::time::Duration::from_millis(state.settings.reminder_plan_interval_ms),
+                std::time::Duration::from_millis(state.settings.jobs.reminder_plan_interval_ms),
                 stopped.clone(),
             ));
         }
-        if state.settings.storage_sweep_interval_secs > 0 {
+        if state.settings.storage.storage_sweep_interval_secs > 0 {
             job_workers.push(sweep::spawn(
                 state.db.clone(),
                 state.services.storage.clone(),
-                std::time::Duration::from_secs(state.settings.storage_sweep_interval_secs),
+                std::time::Duration::from_secs(state.settings.storage.storage_sweep_interval_secs),
                 chrono::Duration::seconds(
-                    i64::try_from(state.settings.storage_orphan_grace_secs).unwrap_or(3600),
+                    i64::try_from(state.settings.storage.storage_orphan_grace_secs).unwrap_or(3600),
                 ),
                 stopped.clone(),
             ));

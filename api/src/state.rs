@@ -55,9 +55,14 @@ impl AppState {
     /// (`db::connect_lazy`), split between requests' reads (`read_pool`) and the rest.
     pub(crate) async fn for_worker(&self, pool_size: u32) -> Result<Self, sea_orm::DbErr> {
         let settings = &self.settings;
-        let reads =
-            db::worker_pools(&settings.database_url, settings, pool_size, &self.db_stats).await?;
-        let replica_reads = match &settings.database_read_url {
+        let reads = db::worker_pools(
+            &settings.database.database_url,
+            settings,
+            pool_size,
+            &self.db_stats,
+        )
+        .await?;
+        let replica_reads = match &settings.database.database_read_url {
             Some(url) => {
                 Some(db::worker_pools(url, settings, pool_size, &self.read_db_stats).await?)
             }
@@ -95,7 +100,7 @@ impl AppState {
             return replica;
         };
         let window = chrono::Duration::seconds(
-            i64::try_from(self.settings.read_after_write_secs).unwrap_or(i64::MAX),
+            i64::try_from(self.settings.database.read_after_write_secs).unwrap_or(i64::MAX),
         );
         let staff = viewer.user.role != Role::User.as_db();
         let wrote_lately = viewer

@@ -18,8 +18,8 @@ const READ: &str = "query($id: ID!) { healthAssessment(id: $id) { riskScore risk
 async fn app_with_ai(fake: &FakeAi, timeout_secs: u64) -> TestApp {
     let url = fake.url.clone();
     spawn_app_with(move |s| {
-        s.ai_base_url = Some(url);
-        s.ai_timeout_secs = timeout_secs;
+        s.ai.ai_base_url = Some(url);
+        s.ai.ai_timeout_secs = timeout_secs;
     })
     .await
 }
@@ -164,8 +164,8 @@ async fn a_job_left_by_a_dead_worker_completes_after_restart_exactly_once() {
     // The first server queues the job but never works it (no workers), then "dies" with the
     // job claimed: that is the state a worker killed mid-request leaves behind.
     let first = spawn_app_with(|s| {
-        s.ai_base_url = Some(url.clone());
-        s.job_workers = 0;
+        s.ai.ai_base_url = Some(url.clone());
+        s.jobs.job_workers = 0;
     })
     .await;
     let (id, token) = create_assessment(&first).await;
@@ -173,7 +173,7 @@ async fn a_job_left_by_a_dead_worker_completes_after_restart_exactly_once() {
 
     // After the restart, the lease still holds: nobody touches the job.
     let second = first
-        .another_server(|s| s.ai_base_url = Some(url.clone()))
+        .another_server(|s| s.ai.ai_base_url = Some(url.clone()))
         .await;
     second.wait_for_job_polls(2).await;
     assert_eq!(job_status(&second).await, ("running".to_owned(), 1));

@@ -642,7 +642,7 @@ async fn patients_with_data(app: &TestApp, clinician: &Person, prefix: &str, cou
 #[tokio::test]
 async fn the_patients_list_costs_the_same_statements_for_5_or_50_patients() {
     // No job workers: their polling shares the counted pool and would add statements.
-    let app = spawn_app_with(|s| s.job_workers = 0).await;
+    let app = spawn_app_with(|s| s.jobs.job_workers = 0).await;
     let few = person(&app, "few@example.com", "clinician", "Fay", "Few").await;
     let many = person(&app, "many@example.com", "clinician", "Manny", "Many").await;
     patients_with_data(&app, &few, "small", 5).await;

@@ -51,7 +51,7 @@ async fn reads_go_on_at_once_after_the_database_ended_their_connections() {
 #[tokio::test]
 async fn a_one_connection_pool_serves_concurrent_reads_and_writes() {
     // One connection per pool: kept read connections must never be what a write waits for.
-    let app = spawn_app_with(|s| s.db_pool_size = 1).await;
+    let app = spawn_app_with(|s| s.database.db_pool_size = 1).await;
     let user = app.create_user("busy@example.com").await;
     let token = app.sign_in(&user).await;
     let requests = (0..24).map(|i| {

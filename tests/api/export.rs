@@ -281,7 +281,7 @@ async fn an_export_holds_all_of_the_users_data_and_nothing_of_anyone_else() {
 #[tokio::test]
 async fn exports_are_one_at_a_time_rate_limited_and_expire() {
     // No job workers: the export stays PENDING until a second server picks it up.
-    let app = spawn_app_with(|s| s.job_workers = 0).await;
+    let app = spawn_app_with(|s| s.jobs.job_workers = 0).await;
     let user = app
         .create_user_as("exporter@example.com", "user", "Ex", "Porter")
         .await;
@@ -303,8 +303,8 @@ async fn exports_are_one_at_a_time_rate_limited_and_expire() {
     // Kept to the end: dropping a test app drops the database it shares.
     let _worker = app
         .another_server(|s| {
-            s.job_workers = 1;
-            s.storage_root = Some(storage);
+            s.jobs.job_workers = 1;
+            s.storage.storage_root = Some(storage);
         })
         .await;
     let export = finished_export(&app, &token).await;

@@ -62,7 +62,7 @@ async fn a_code_whose_sending_failed_before_a_crash_is_delivered_after_the_resta
     let email = "mia.lund@example.com";
     // This server answers requests and runs no jobs; a child process does, and its mail server
     // is down, so the first attempt fails and a retry is planned a minute later.
-    let app = spawn_app_with(|s| s.job_workers = 0).await;
+    let app = spawn_app_with(|s| s.jobs.job_workers = 0).await;
     let mut child = ChildServer::start(
         &app,
         &[
@@ -107,7 +107,7 @@ async fn a_code_whose_sending_failed_before_a_crash_is_delivered_after_the_resta
 #[tokio::test]
 async fn a_code_is_not_sent_after_it_has_expired_and_its_content_is_erased() {
     let email = "late@example.com";
-    let app = spawn_app_with(|s| s.job_workers = 0).await;
+    let app = spawn_app_with(|s| s.jobs.job_workers = 0).await;
     request_code(&app, email).await;
     wait_for_mail_job(&app, "queued", 0).await;
     assert!(app.mail.messages_to(email).is_empty());
@@ -128,10 +128,12 @@ async fn a_code_is_not_sent_after_it_has_expired_and_its_content_is_erased() {
 #[tokio::test]
 async fn a_mail_sealed_under_another_key_is_given_up_not_sent() {
     let email = "rotated@example.com";
-    let app = spawn_app_with(|s| s.job_workers = 0).await;
+    let app = spawn_app_with(|s| s.jobs.job_workers = 0).await;
     request_code(&app, email).await;
     let other_key = api::auth::otp::OtpKey::generate().to_hex();
-    let restarted = app.another_server(|s| s.otp_secret = Some(other_key)).await;
+    let restarted = app
+        .another_server(|s| s.accounts.otp_secret = Some(other_key))
+        .await;
     let payload = wait_for_mail_job(&app, "failed", 1).await;
     assert!(!payload.contains("\"sealed\""), "{payload}");
     assert_eq!(restarted.settled_mail_count(email).await, 0);
@@ -142,8 +144,8 @@ async fn without_smtp_the_mail_lands_whole_in_the_outbox_folder() {
     let data_dir = std::env::temp_dir().join(format!("echo-outbox-{}", uuid::Uuid::new_v4()));
     let dir = data_dir.clone();
     let app = spawn_app_with(move |s| {
-        s.smtp_url = None;
-        s.data_dir = dir;
+        s.mail.smtp_url = None;
+        s.server.data_dir = dir;
     })
     .await;
     request_code(&app, "box@example.com").await;

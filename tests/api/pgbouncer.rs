@@ -113,10 +113,10 @@ async fn start(binary: &str, max_prepared_statements: u32) -> Bouncer {
 async fn app_behind(bouncer: &Bouncer) -> TestApp {
     let port = bouncer.port;
     spawn_app_with(|s| {
-        let direct = s.database_url.clone();
-        s.database_url = direct.replace(":5432/", &format!(":{port}/"));
-        s.database_direct_url = Some(direct);
-        s.db_pool_size = 6;
+        let direct = s.database.database_url.clone();
+        s.database.database_url = direct.replace(":5432/", &format!(":{port}/"));
+        s.database.database_direct_url = Some(direct);
+        s.database.db_pool_size = 6;
     })
     .await
 }
@@ -215,7 +215,7 @@ async fn the_doctor_sees_transaction_pooling_and_asks_for_a_direct_connection() 
             .contains("transaction pooling (PgBouncer) seen"),
         "{found:?}"
     );
-    settings.database_direct_url = None;
+    settings.database.database_direct_url = None;
     let found = row(&api::doctor::run(&settings).await);
     assert_eq!(found.status, api::doctor::Status::Fail, "{found:?}");
     assert!(
@@ -223,7 +223,8 @@ async fn the_doctor_sees_transaction_pooling_and_asks_for_a_direct_connection() 
         "{found:?}"
     );
     // PostgreSQL itself: no pooling.
-    settings.database_url = settings
+    settings.database.database_url = settings
+        .database
         .database_url
         .replace(&format!(":{}/", bouncer.port), ":5432/");
     let found = row(&api::doctor::run(&settings).await);

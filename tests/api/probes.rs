@@ -76,7 +76,8 @@ async fn readyz_follows_the_database_without_a_restart() {
 
 #[tokio::test]
 async fn metrics_count_operations_errors_pool_and_queue() {
-    let app = tests::spawn_app_with(|s| s.metrics_token = Some("scrape-secret".into())).await;
+    let app =
+        tests::spawn_app_with(|s| s.server.metrics_token = Some("scrape-secret".into())).await;
     let refused = app
         .client
         .get(format!("{}/metrics", app.address))

@@ -23,9 +23,9 @@ fn until(target: DateTime<Utc>) -> Duration {
 
 async fn server_at(target: DateTime<Utc>, workers: usize) -> TestApp {
     let app = spawn_app_with(move |s| {
-        s.public_base_url = Some(BASE.into());
-        s.job_workers = workers;
-        s.metrics_token = Some("scrape".into());
+        s.server.public_base_url = Some(BASE.into());
+        s.jobs.job_workers = workers;
+        s.server.metrics_token = Some("scrape".into());
     })
     .await;
     app.clock.advance(until(target));
@@ -168,7 +168,7 @@ async fn a_reminder_due_now_is_mailed_once_with_a_one_click_unsubscribe_that_wor
 async fn two_server_processes_on_one_database_send_one_mail_per_occurrence() {
     // The server processes run on the real clock: the reminder is for the next whole minute
     // at least five seconds away, today, in UTC.
-    let app = spawn_app_with(|s| s.job_workers = 0).await;
+    let app = spawn_app_with(|s| s.jobs.job_workers = 0).await;
     let mail = MailServer::start();
     let servers: Vec<ChildServer> = (0..2)
         .map(|_| {
@@ -228,7 +228,7 @@ async fn after_a_short_outage_the_missed_reminder_is_sent_after_a_long_one_skipp
         with_schedule(&down, &weekly("08:30")).await;
         let restarted = down
             .another_server_later(until(monday("08:30:00") + outage), |s| {
-                s.public_base_url = Some(BASE.into());
+                s.server.public_base_url = Some(BASE.into());
             })
             .await;
         reminders_settled(&restarted).await;

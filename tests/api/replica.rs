@@ -23,10 +23,11 @@ async fn app_with_replica() -> TestApp {
         .unwrap();
     server.close().await.unwrap();
     let app = spawn_app_with(|s| {
-        s.database_read_url = Some(
-            s.database_url
-                .replacen("postgres@", &format!("{READER}@"), 1),
-        );
+        s.database.database_read_url = Some(s.database.database_url.replacen(
+            "postgres@",
+            &format!("{READER}@"),
+            1,
+        ));
     })
     .await;
     app.execute(&format!(

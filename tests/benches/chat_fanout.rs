@@ -47,9 +47,9 @@ async fn main() {
     };
     for n in counts {
         let app = spawn_app_with(|s| {
-            s.http_workers = Some(2);
-            s.db_pool_size = 10;
-            s.chat_messages_per_minute = 1000;
+            s.server.http_workers = Some(2);
+            s.database.db_pool_size = 10;
+            s.ai.chat_messages_per_minute = 1000;
         })
         .await;
         let user = app.create_user(&format!("fanout{n}@example.com")).await;

@@ -49,7 +49,7 @@ async fn main() {
     );
 
     for workers in [1usize, 2] {
-        let app = spawn_app_with(|s| s.job_workers = 0).await;
+        let app = spawn_app_with(|s| s.jobs.job_workers = 0).await;
         let user = app
             .create_user(&format!("bench{workers}@example.com"))
             .await;
@@ -66,8 +66,8 @@ async fn main() {
         let started = Instant::now();
         let worker = app
             .another_server(move |s| {
-                s.job_workers = workers;
-                s.storage_root = Some(root);
+                s.jobs.job_workers = workers;
+                s.storage.storage_root = Some(root);
             })
             .await;
         loop {

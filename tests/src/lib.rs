@@ -225,11 +225,11 @@ impl TestApp {
         later: Duration,
         configure: impl FnOnce(&mut Settings),
     ) -> TestApp {
-        let key = self.state.settings.otp_secret.clone();
+        let key = self.state.settings.accounts.otp_secret.clone();
         let clock = Arc::new(ManualClock::default());
         clock.advance(later);
         spawn_app_on(self.db_name.clone(), clock, move |s| {
-            s.otp_secret = key;
+            s.accounts.otp_secret = key;
             configure(s);
         })
         .await
@@ -248,7 +248,7 @@ async fn spawn_app_on(
     let database_url = format!("{SERVER_URL}/{db_name}");
     let mail = MailServer::start();
     let mut settings = Settings::for_database(&database_url);
-    settings.smtp_url = Some(mail.url.clone());
+    settings.mail.smtp_url = Some(mail.url.clone());
     configure(&mut settings);
     let app = Application::build_with_clock(settings, Some(clock.clone()))
         .await
@@ -556,7 +556,12 @@ impl ChildServer {
             .env("ECHO_CHILD_STORAGE_ROOT", app.state.settings.storage_root())
             .env(
                 "ECHO_CHILD_OTP_SECRET",
-                app.state.settings.otp_secret.clone().unwrap_or_default(),
+                app.state
+                    .settings
+                    .accounts
+                    .otp_secret
+                    .clone()
+                    .unwrap_or_default(),
             )
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null());

@@ -23,7 +23,7 @@ pub async fn connect(
     max_connections: u32,
 ) -> Result<DatabaseConnection, DbErr> {
     Database::connect(pool_options(
-        &settings.database_url,
+        &settings.database.database_url,
         settings,
         max_connections,
     ))
@@ -49,8 +49,12 @@ fn pool_options(url: &str, settings: &Settings, max_connections: u32) -> Connect
     options
         .max_connections(max_connections)
         .min_connections(0)
-        .acquire_timeout(Duration::from_secs(settings.db_acquire_timeout_secs))
-        .connect_timeout(Duration::from_secs(settings.db_acquire_timeout_secs))
+        .acquire_timeout(Duration::from_secs(
+            settings.database.db_acquire_timeout_secs,
+        ))
+        .connect_timeout(Duration::from_secs(
+            settings.database.db_acquire_timeout_secs,
+        ))
         .test_before_acquire_if_idle_for(PING_WHEN_IDLE_FOR)
         .sqlx_logging(false);
     options

@@ -30,7 +30,7 @@ pub(super) async fn database(settings: &Settings) -> Vec<Check> {
         Err(failure) => {
             let (status, why) = match failure {
                 // Created at start-up when migrations are on.
-                ConnectFailure::NoDatabase if !settings.skip_migrations => (
+                ConnectFailure::NoDatabase if !settings.database.skip_migrations => (
                     Status::Warn,
                     "the database does not exist yet; the server creates it at start".to_owned(),
                 ),
@@ -89,7 +89,7 @@ pub(super) async fn migrations(conn: &mut sqlx::PgConnection, settings: &Setting
             ),
         );
     }
-    match (migrations.pending(), settings.skip_migrations) {
+    match (migrations.pending(), settings.database.skip_migrations) {
         (0, _) => check(
             "migrations",
             Status::Ok,
@@ -116,7 +116,7 @@ pub(super) async fn migrations(conn: &mut sqlx::PgConnection, settings: &Setting
 /// session the pool hands out next, which in one of the two orders is the other's (a pool
 /// reuses the last released session, or the first).
 pub(super) async fn pooling(settings: &Settings) -> Check {
-    let url = &settings.database_url;
+    let url = &settings.database.database_url;
     let timeout = preflight::connect_timeout(settings);
     let (mut a, mut b) = match (
         preflight::connect(url, timeout).await,
@@ -140,7 +140,7 @@ pub(super) async fn pooling(settings: &Settings) -> Check {
             return check("connection pooling", Status::Warn, why);
         }
     };
-    match (pooled, settings.database_direct_url.is_some()) {
+    match (pooled, settings.database.database_direct_url.is_some()) {
         (false, _) => check(
             "connection pooling",
             Status::Ok,

@@ -25,12 +25,12 @@ pub async fn run(settings: &Settings) -> Vec<Check> {
         (
             "read replica",
             "DATABASE_READ_URL",
-            settings.database_read_url.as_deref(),
+            settings.database.database_read_url.as_deref(),
         ),
         (
             "direct connection",
             "DATABASE_DIRECT_URL",
-            settings.database_direct_url.as_deref(),
+            settings.database.database_direct_url.as_deref(),
         ),
     ] {
         checks.push(match url {
@@ -68,7 +68,7 @@ pub async fn run(settings: &Settings) -> Vec<Check> {
     checks.push(otp_key(settings));
     checks.push(ocr(settings).await);
     checks.push(ai(settings).await);
-    checks.push(match &settings.persisted_queries_file {
+    checks.push(match &settings.graphql.persisted_queries_file {
         None => check(
             "persisted operations",
             Status::Skip,
@@ -83,19 +83,24 @@ pub async fn run(settings: &Settings) -> Vec<Check> {
             Err(why) => check("persisted operations", Status::Fail, why),
         },
     });
-    checks.push(match preflight::listen(&settings.host, settings.port) {
-        Ok(_) => check(
-            "port",
-            Status::Ok,
-            format!("{}:{} is free", settings.host, settings.port),
-        ),
-        // Not a failure of the setup: it may be this very server, running.
-        Err(problem) => check(
-            "port",
-            Status::Warn,
-            format!("{}:{}: {}", settings.host, settings.port, problem.cause),
-        ),
-    });
+    checks.push(
+        match preflight::listen(&settings.server.host, settings.server.port) {
+            Ok(_) => check(
+                "port",
+                Status::Ok,
+                format!("{}:{} is free", settings.server.host, settings.server.port),
+            ),
+            // Not a failure of the setup: it may be this very server, running.
+            Err(problem) => check(
+                "port",
+                Status::Warn,
+                format!(
+                    "{}:{}: {}",
+                    settings.server.host, settings.server.port, problem.cause
+                ),
+            ),
+        },
+    );
     checks
 }
 

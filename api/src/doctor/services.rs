@@ -8,7 +8,7 @@ use crate::{
 };
 
 pub(super) async fn mail(settings: &Settings) -> Check {
-    match &settings.smtp_url {
+    match &settings.mail.smtp_url {
         Some(url) => match crate::mail::SmtpMailer::check(url, NETWORK_TIMEOUT).await {
             Ok(()) => check(
                 "mail",
@@ -57,7 +57,7 @@ pub(super) fn smtp_place(url: &str) -> String {
 }
 
 pub(super) fn otp_key(settings: &Settings) -> Check {
-    match &settings.otp_secret {
+    match &settings.accounts.otp_secret {
         Some(hex) => match crate::auth::otp::OtpKey::from_hex(hex) {
             Ok(_) => check("one-time-code key", Status::Ok, "OTP_SECRET set"),
             Err(err) => check(
@@ -95,7 +95,7 @@ pub(super) fn otp_key(settings: &Settings) -> Check {
 }
 
 pub(super) async fn ocr(settings: &Settings) -> Check {
-    let output = tokio::process::Command::new(&settings.ocr_command)
+    let output = tokio::process::Command::new(&settings.storage.ocr_command)
         .arg("--list-langs")
         .kill_on_drop(true)
         .output();
@@ -119,7 +119,7 @@ pub(super) async fn ocr(settings: &Settings) -> Check {
                     Status::Ok,
                     format!(
                         "{}: languages {}",
-                        settings.ocr_command,
+                        settings.storage.ocr_command,
                         languages.join(", ")
                     ),
                 )
@@ -129,7 +129,7 @@ pub(super) async fn ocr(settings: &Settings) -> Check {
                     Status::Warn,
                     format!(
                         "{}: no English data (eng); install tesseract-ocr-eng",
-                        settings.ocr_command
+                        settings.storage.ocr_command
                     ),
                 )
             }
@@ -137,26 +137,29 @@ pub(super) async fn ocr(settings: &Settings) -> Check {
         Ok(Ok(output)) => check(
             "ocr",
             Status::Warn,
-            format!("{} exited with {}", settings.ocr_command, output.status),
+            format!(
+                "{} exited with {}",
+                settings.storage.ocr_command, output.status
+            ),
         ),
         Ok(Err(err)) => check(
             "ocr",
             Status::Warn,
             format!(
                 "{}: {err}; scanned images are stored but not read (install tesseract-ocr)",
-                settings.ocr_command
+                settings.storage.ocr_command
             ),
         ),
         Err(_) => check(
             "ocr",
             Status::Warn,
-            format!("{} did not answer within 5 s", settings.ocr_command),
+            format!("{} did not answer within 5 s", settings.storage.ocr_command),
         ),
     }
 }
 
 pub(super) async fn ai(settings: &Settings) -> Check {
-    let Some(base) = &settings.ai_base_url else {
+    let Some(base) = &settings.ai.ai_base_url else {
         return check(
             "ai provider",
             Status::Skip,
@@ -169,7 +172,7 @@ pub(super) async fn ai(settings: &Settings) -> Check {
         Err(err) => return check("ai provider", Status::Fail, err.to_string()),
     };
     let mut request = client.get(&url);
-    if let Some(key) = &settings.ai_api_key {
+    if let Some(key) = &settings.ai.ai_api_key {
         request = request.bearer_auth(key);
     }
     let response = match request.send().await {
@@ -191,14 +194,16 @@ pub(super) async fn ai(settings: &Settings) -> Check {
         );
     }
     let body: serde_json::Value = response.json().await.unwrap_or_default();
-    let listed = body["data"]
-        .as_array()
-        .is_some_and(|models| models.iter().any(|m| m["id"] == settings.ai_model.as_str()));
+    let listed = body["data"].as_array().is_some_and(|models| {
+        models
+            .iter()
+            .any(|m| m["id"] == settings.ai.ai_model.as_str())
+    });
     if listed {
         check(
             "ai provider",
             Status::Ok,
-            format!("{url} lists {}", settings.ai_model),
+            format!("{url} lists {}", settings.ai.ai_model),
         )
     } else {
         check(
@@ -206,7 +211,7 @@ pub(super) async fn ai(settings: &Settings) -> Check {
             Status::Warn,
             format!(
                 "{url} answers but does not list the model {}",
-                settings.ai_model
+                settings.ai.ai_model
             ),
         )
     }

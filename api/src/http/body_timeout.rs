@@ -117,8 +117,8 @@ pub struct BodyTimeouts {
 impl BodyTimeouts {
     pub fn from_settings(settings: &crate::config::Settings) -> Self {
         Self {
-            idle_secs: settings.body_idle_timeout_secs,
-            min_bytes_per_sec: settings.body_min_bytes_per_sec,
+            idle_secs: settings.graphql.body_idle_timeout_secs,
+            min_bytes_per_sec: settings.graphql.body_min_bytes_per_sec,
             // Every upload (reports and avatars) is a multipart body.
             max_body: super::graphql::largest_body(settings),
         }

@@ -63,5 +63,5 @@ pub fn client_info(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> ClientInfo 
 
 /// The client's address for the audit log (the forwarded one behind a trusted proxy).
 pub fn client_ip(req: &HttpRequest, state: &AppState) -> Option<IpAddr> {
-    client_info(req, &state.settings.trusted_proxies).ip
+    client_info(req, &state.settings.server.trusted_proxies).ip
 }

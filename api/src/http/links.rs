@@ -105,10 +105,10 @@ pub fn for_request(
 ) -> Links {
     Links::new(
         key.clone(),
-        &base_url(req, settings.public_base_url.as_deref()),
+        &base_url(req, settings.server.public_base_url.as_deref()),
         viewer,
         now,
-        settings.download_link_ttl_secs,
+        settings.storage.download_link_ttl_secs,
     )
 }
 

@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 use crate::{auth::token, error::error_chain, state::AppState};
 
 pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if let Some(expected) = state.settings.metrics_token.as_deref() {
+    if let Some(expected) = state.settings.server.metrics_token.as_deref() {
         let given = req
             .headers()
             .get(header::AUTHORIZATION)

@@ -212,7 +212,7 @@ mod tests {
 
     fn services() -> AppServices {
         let mut settings = Settings::for_database("postgres://unused");
-        settings.data_dir =
+        settings.server.data_dir =
             std::env::temp_dir().join(format!("echo-mail-{}", uuid::Uuid::new_v4()));
         AppServices::from_settings(&settings, None).unwrap()
     }

@@ -192,7 +192,7 @@ async fn several_layouts_text_and_csv_are_read() {
 
 #[tokio::test]
 async fn an_image_without_ocr_fails_with_a_reason() {
-    let app = spawn_app_with(|s| s.ocr_command = "/nonexistent/tesseract".into()).await;
+    let app = spawn_app_with(|s| s.storage.ocr_command = "/nonexistent/tesseract".into()).await;
     let token = signed_in(&app, "scan@example.com").await;
     let report = upload_ok(
         &app,
@@ -218,7 +218,7 @@ async fn an_image_without_ocr_fails_with_a_reason() {
 async fn the_ai_summary_is_used_when_configured_and_the_built_in_one_otherwise() {
     let fake = FakeAi::start(Behaviour::Good);
     let url = fake.url.clone();
-    let app = spawn_app_with(move |s| s.ai_base_url = Some(url)).await;
+    let app = spawn_app_with(move |s| s.ai.ai_base_url = Some(url)).await;
     let token = signed_in(&app, "ai@example.com").await;
     let report = upload_ok(&app, &token, &file("lab.pdf", None, two_page_lab_report())).await;
     let done = analysed(&app, &token, &report["id"]).await;

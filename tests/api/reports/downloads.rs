@@ -135,7 +135,7 @@ async fn signed_links_open_files_without_a_header_and_only_while_valid() {
 
     // PUBLIC_BASE_URL sets where links start.
     let behind_proxy = spawn_app_with(|s| {
-        s.public_base_url = Some("https://api.example.com/".into());
+        s.server.public_base_url = Some("https://api.example.com/".into());
     })
     .await;
     let token = signed_in(&behind_proxy, "proxied@example.com").await;

@@ -213,9 +213,9 @@ async fn the_sweeper_removes_files_no_row_refers_to() {
 
     let sweeper = app
         .another_server(|s| {
-            s.storage_root = Some(root.clone());
-            s.storage_sweep_interval_secs = 1;
-            s.storage_orphan_grace_secs = 0;
+            s.storage.storage_root = Some(root.clone());
+            s.storage.storage_sweep_interval_secs = 1;
+            s.storage.storage_orphan_grace_secs = 0;
         })
         .await;
     for _ in 0..100 {

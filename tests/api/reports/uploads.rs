@@ -5,7 +5,7 @@ use super::*;
 
 #[tokio::test]
 async fn refused_uploads_leave_no_row_no_job_and_no_file() {
-    let app = spawn_app_with(|s| s.upload_max_bytes = 256 * 1024).await;
+    let app = spawn_app_with(|s| s.storage.upload_max_bytes = 256 * 1024).await;
     let token = signed_in(&app, "refused@example.com").await;
     let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
     elf.extend(vec![0u8; 4096]);

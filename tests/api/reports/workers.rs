@@ -7,7 +7,7 @@ async fn a_worker_killed_mid_analysis_is_replaced_and_the_job_completes_once() {
     let fake = FakeAi::start(Behaviour::Hang);
     let url = fake.url.clone();
     // This server takes uploads but runs no jobs; the child process runs them.
-    let app = spawn_app_with(|s| s.job_workers = 0).await;
+    let app = spawn_app_with(|s| s.jobs.job_workers = 0).await;
     let token = signed_in(&app, "crash@example.com").await;
     let report = upload_ok(&app, &token, &file("lab.pdf", None, two_page_lab_report())).await;
 
@@ -36,8 +36,8 @@ async fn a_worker_killed_mid_analysis_is_replaced_and_the_job_completes_once() {
     let root = app.state.settings.storage_root();
     let successor = app
         .another_server(move |s| {
-            s.ai_base_url = Some(url);
-            s.storage_root = Some(root);
+            s.ai.ai_base_url = Some(url);
+            s.storage.storage_root = Some(root);
         })
         .await;
     successor.clock.advance(Duration::seconds(301));
@@ -66,7 +66,7 @@ async fn a_worker_killed_mid_analysis_is_replaced_and_the_job_completes_once() {
 #[tokio::test]
 async fn two_server_processes_share_a_queue_of_fifty_jobs_without_doing_any_twice() {
     let fake = FakeAi::start(Behaviour::Brief);
-    let app = spawn_app_with(|s| s.job_workers = 0).await;
+    let app = spawn_app_with(|s| s.jobs.job_workers = 0).await;
     let token = signed_in(&app, "queue@example.com").await;
     let mut ids = Vec::new();
     for i in 0..50 {

@@ -10,21 +10,21 @@ async fn main() {
     };
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let mut settings = api::config::Settings::for_database(database_url);
-    settings.skip_migrations = true;
-    settings.ai_base_url = env("ECHO_CHILD_AI_URL");
-    settings.smtp_url = env("ECHO_CHILD_SMTP_URL");
+    settings.database.skip_migrations = true;
+    settings.ai.ai_base_url = env("ECHO_CHILD_AI_URL");
+    settings.mail.smtp_url = env("ECHO_CHILD_SMTP_URL");
     if let Some(secs) = env("ECHO_CHILD_JOB_RETRY_BASE_SECS").and_then(|s| s.parse().ok()) {
-        settings.job_retry_base_secs = secs;
+        settings.jobs.job_retry_base_secs = secs;
     }
     if let Some(key) = env("ECHO_CHILD_OTP_SECRET") {
-        settings.otp_secret = Some(key);
+        settings.accounts.otp_secret = Some(key);
     }
-    settings.storage_root = env("ECHO_CHILD_STORAGE_ROOT").map(Into::into);
+    settings.storage.storage_root = env("ECHO_CHILD_STORAGE_ROOT").map(Into::into);
     if let Some(model) = env("ECHO_CHILD_AI_MODEL") {
-        settings.ai_model = model;
+        settings.ai.ai_model = model;
     }
     if let Some(workers) = env("ECHO_CHILD_JOB_WORKERS").and_then(|w| w.parse().ok()) {
-        settings.job_workers = workers;
+        settings.jobs.job_workers = workers;
     }
     let app = match api::startup::Application::build(settings).await {
         Ok(app) => app,

@@ -56,7 +56,7 @@ async fn caller(req: &HttpRequest, state: &AppState) -> Result<users::Model, Ref
 fn base(req: &HttpRequest, state: &AppState) -> String {
     format!(
         "{}/fhir/r4",
-        links::base_url(req, state.settings.public_base_url.as_deref())
+        links::base_url(req, state.settings.server.public_base_url.as_deref())
     )
 }
 

@@ -90,7 +90,7 @@ pub(super) async fn execute(
         primary: &state.db,
         now,
         viewer,
-        client: client_info(req, &state.settings.trusted_proxies),
+        client: client_info(req, &state.settings.server.trusted_proxies),
         links,
     };
     let request = schema::prepare_request(request, data);
@@ -100,7 +100,7 @@ pub(super) async fn execute(
     } else {
         &state.schema
     };
-    let limit = std::time::Duration::from_secs(state.settings.graphql_timeout_secs);
+    let limit = std::time::Duration::from_secs(state.settings.graphql.graphql_timeout_secs);
     let execution = Execution::spawn(schema.clone(), request);
     let Ok(response) = tokio::time::timeout(limit, execution).await else {
         state
@@ -114,7 +114,7 @@ pub(super) async fn execute(
             code::INTERNAL,
             &format!(
                 "the request took longer than {} s and was stopped",
-                state.settings.graphql_timeout_secs
+                state.settings.graphql.graphql_timeout_secs
             ),
         );
     };

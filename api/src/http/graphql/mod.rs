@@ -52,7 +52,7 @@ pub async fn post(
             "POST /graphql needs `Content-Type: application/json` (UTF-8), or multipart/form-data for uploads",
         );
     }
-    let body = match read_body(&req, payload, state.settings.graphql_body_limit).await {
+    let body = match read_body(&req, payload, state.settings.graphql.graphql_body_limit).await {
         Ok(body) => body,
         Err(response) => return response(kind),
     };

@@ -47,11 +47,11 @@ impl Connection {
             .max_continuation_size(MAX_MESSAGE_BYTES);
         let (out, mut outgoing) = mpsc::unbounded_channel::<Outgoing>();
         let init_timeout = tokio::time::sleep(Duration::from_secs(
-            self.state.settings.ws_init_timeout_secs,
+            self.state.settings.graphql.ws_init_timeout_secs,
         ));
         tokio::pin!(init_timeout);
         let mut reauth = tokio::time::interval(Duration::from_secs(
-            self.state.settings.ws_reauth_interval_secs.max(1),
+            self.state.settings.graphql.ws_reauth_interval_secs.max(1),
         ));
         reauth.tick().await;
         let closing = loop {
@@ -268,7 +268,7 @@ impl Connection {
                 &self.base_url,
                 v.user.id,
                 now,
-                self.state.settings.download_link_ttl_secs,
+                self.state.settings.storage.download_link_ttl_secs,
             )
         });
         let data = RequestData {

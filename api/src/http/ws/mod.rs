@@ -36,7 +36,10 @@ pub async fn ws(
     if let Some(origin) = req.headers().get(header::ORIGIN) {
         let allowed = origin.to_str().is_ok_and(|origin| {
             same_host(&req, origin)
-                || super::security::origin_allowed(&state.settings.cors_allowed_origins, origin)
+                || super::security::origin_allowed(
+                    &state.settings.server.cors_allowed_origins,
+                    origin,
+                )
         });
         if !allowed {
             return Ok(HttpResponse::Forbidden()
@@ -51,8 +54,8 @@ pub async fn ws(
         .flat_map(|v| v.split(','))
         .any(|p| p.trim() == PROTOCOL);
     let (response, session, stream) = actix_ws::handle_with_protocols(&req, body, &[PROTOCOL])?;
-    let client = client_info(&req, &state.settings.trusted_proxies);
-    let base_url = super::links::base_url(&req, state.settings.public_base_url.as_deref());
+    let client = client_info(&req, &state.settings.server.trusted_proxies);
+    let base_url = super::links::base_url(&req, state.settings.server.public_base_url.as_deref());
     let state = state.into_inner();
     actix_web::rt::spawn(async move {
         if !offered {

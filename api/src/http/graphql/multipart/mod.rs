@@ -34,8 +34,8 @@ const MAX_FILES: usize = 2;
 /// The largest multipart body accepted: the files, and room for the operations, the map and
 /// the part headers besides them. Also the largest body of any request (`body_timeout`).
 pub(in crate::http) fn largest_body(settings: &Settings) -> u64 {
-    (settings.upload_max_bytes as u64).saturating_mul(MAX_FILES as u64)
-        + settings.graphql_body_limit as u64
+    (settings.storage.upload_max_bytes as u64).saturating_mul(MAX_FILES as u64)
+        + settings.graphql.graphql_body_limit as u64
 }
 
 pub(super) async fn post(
@@ -82,8 +82,8 @@ pub(super) async fn post(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let limits = form::Limits {
-        operations_bytes: state.settings.graphql_body_limit as u64,
-        file_bytes: state.settings.upload_max_bytes as u64,
+        operations_bytes: state.settings.graphql.graphql_body_limit as u64,
+        file_bytes: state.settings.storage.upload_max_bytes as u64,
         files: MAX_FILES,
     };
     match form::read(content_type, body, limits).await {
@@ -112,7 +112,7 @@ fn too_large(kind: ResponseKind, state: &AppState) -> HttpResponse {
         StatusCode::PAYLOAD_TOO_LARGE,
         &format!(
             "the upload exceeds {} bytes",
-            state.settings.upload_max_bytes
+            state.settings.storage.upload_max_bytes
         ),
     )
 }
