@@ -9,7 +9,6 @@
 
 use chrono::{DateTime, Utc};
 use entity::health_assessments;
-use futures_util::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement};
 use serde_json::{Value, json};
 
@@ -81,24 +80,11 @@ pub fn suggestions(answer: &Value) -> Result<Vec<String>, String> {
         .collect()
 }
 
-/// The `enrich_assessment` job: asks the AI provider for suggestions on one assessment.
-pub struct EnrichAssessment;
-
-impl crate::jobs::Job for EnrichAssessment {
-    fn kind(&self) -> JobKind {
-        JobKind::EnrichAssessment
-    }
-    fn run<'a>(&'a self, cx: crate::jobs::Context<'a>) -> BoxFuture<'a, Result<(), JobError>> {
-        Box::pin(run(cx.db, cx.services, &cx.job.payload))
-    }
-    fn record_failure<'a>(
-        &'a self,
-        cx: crate::jobs::Context<'a>,
-        _reason: Option<&'a str>,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<(), sea_orm::DbErr>> {
-        Box::pin(record_failure(cx.db, &cx.job.payload, now))
-    }
+crate::payload_job! {
+    /// The `enrich_assessment` job: asks the AI provider for suggestions on one assessment.
+    EnrichAssessment: JobKind::EnrichAssessment,
+    run: run,
+    record_failure: record_failure,
 }
 
 pub async fn run(

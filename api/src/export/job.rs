@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, Utc};
 use entity::data_exports;
-use futures_util::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Statement};
 use serde_json::Value;
 
@@ -26,24 +25,11 @@ fn export_id(payload: &Value) -> Result<i32, JobError> {
         .ok_or_else(|| JobError::Permanent("the job's payload is malformed".into()))
 }
 
-/// The `export_data` job: builds one export archive.
-pub struct ExportData;
-
-impl crate::jobs::Job for ExportData {
-    fn kind(&self) -> JobKind {
-        JobKind::ExportData
-    }
-    fn run<'a>(&'a self, cx: crate::jobs::Context<'a>) -> BoxFuture<'a, Result<(), JobError>> {
-        Box::pin(run(cx.db, cx.services, &cx.job.payload))
-    }
-    fn record_failure<'a>(
-        &'a self,
-        cx: crate::jobs::Context<'a>,
-        _reason: Option<&'a str>,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<(), DbErr>> {
-        Box::pin(record_failure(cx.db, &cx.job.payload, now))
-    }
+crate::payload_job! {
+    /// The `export_data` job: builds one export archive.
+    ExportData: JobKind::ExportData,
+    run: run,
+    record_failure: record_failure,
 }
 
 pub async fn run(

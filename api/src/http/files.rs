@@ -51,42 +51,35 @@ pub async fn report(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Ok(id) = path.parse::<i32>() else {
-        return not_found();
-    };
-    let caller = match caller(&req, &state, Kind::Report, id).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
-    let row = match medical_reports::Entity::find_by_id(id).one(&state.db).await {
-        Ok(Some(row)) => row,
-        Ok(None) => return not_found(),
-        Err(err) => return unavailable(&err),
-    };
+    let download = report_download(&req, &path, &state).await;
+    answer(&req, &state, download).await
+}
+
+/// A report file: its owner's, or a clinician's whose grant holds REPORTS.
+async fn report_download(
+    req: &HttpRequest,
+    path: &str,
+    state: &AppState,
+) -> Result<Download, HttpResponse> {
+    let (id, caller) = opening(req, path, state, Kind::Report).await?;
+    let row = found(medical_reports::Entity::find_by_id(id).one(&state.db).await)?;
     if row.user_id != caller.id {
-        let ip = client_ip(&req, &state);
-        match clinician_may_download(&state, &caller, &row, ip).await {
-            Ok(true) => {}
-            Ok(false) => return not_found(),
-            Err(err) => return unavailable(&err),
+        let ip = client_ip(req, state);
+        let allowed = clinician_may_download(state, &caller, &row, ip)
+            .await
+            .map_err(|err| unavailable(&err))?;
+        if !allowed {
+            return Err(not_found());
         }
     }
-    let Some(key) = StorageKey::parse(&row.file_path) else {
-        return not_found();
-    };
-    serve(
-        &req,
-        &state,
-        Download {
-            key,
-            mime: row.mime_type,
-            file_name: row.file_name,
-            disposition: DispositionType::Attachment,
-            etag: row.content_sha256,
-            ranges: true,
-        },
-    )
-    .await
+    Ok(Download {
+        key: StorageKey::parse(&row.file_path).ok_or_else(not_found)?,
+        mime: row.mime_type,
+        file_name: row.file_name,
+        disposition: DispositionType::Attachment,
+        etag: row.content_sha256,
+        ranges: true,
+    })
 }
 
 pub async fn avatar(
@@ -94,42 +87,34 @@ pub async fn avatar(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Ok(user_id) = path.parse::<i32>() else {
-        return not_found();
-    };
-    let caller = match caller(&req, &state, Kind::Avatar, user_id).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let download = avatar_download(&req, &path, &state).await;
+    answer(&req, &state, download).await
+}
+
+/// A profile image: its owner's only.
+async fn avatar_download(
+    req: &HttpRequest,
+    path: &str,
+    state: &AppState,
+) -> Result<Download, HttpResponse> {
+    let (user_id, caller) = opening(req, path, state, Kind::Avatar).await?;
     if caller.id != user_id {
-        return not_found();
+        return Err(not_found());
     }
-    let user = match users::Entity::find_by_id(user_id).one(&state.db).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return not_found(),
-        Err(err) => return unavailable(&err),
-    };
-    let Some(key) = user
+    let user = found(users::Entity::find_by_id(user_id).one(&state.db).await)?;
+    let key = user
         .profile_image_url
         .as_deref()
         .and_then(StorageKey::parse)
-    else {
-        return not_found();
-    };
-    let etag = Some(key.id.simple().to_string());
-    serve(
-        &req,
-        &state,
-        Download {
-            key,
-            mime: "image/jpeg".into(),
-            file_name: "profile.jpg".into(),
-            disposition: DispositionType::Inline,
-            etag,
-            ranges: true,
-        },
-    )
-    .await
+        .ok_or_else(not_found)?;
+    Ok(Download {
+        etag: Some(key.id.simple().to_string()),
+        key,
+        mime: "image/jpeg".into(),
+        file_name: "profile.jpg".into(),
+        disposition: DispositionType::Inline,
+        ranges: true,
+    })
 }
 
 /// The caller's export archive, once: the first download takes it (docs/export.md).
@@ -138,36 +123,82 @@ pub async fn export(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    let Ok(id) = path.parse::<i32>() else {
-        return not_found();
-    };
-    let caller = match caller(&req, &state, Kind::Export, id).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
+    let download = export_download(&req, &path, &state).await;
+    answer(&req, &state, download).await
+}
+
+async fn export_download(
+    req: &HttpRequest,
+    path: &str,
+    state: &AppState,
+) -> Result<Download, HttpResponse> {
+    let (id, caller) = opening(req, path, state, Kind::Export).await?;
     let now = state.services.clock.now();
-    let ip = client_ip(&req, &state);
-    let row = match export_service::claim_download(&state.db, caller.id, id, ip, now).await {
-        Ok(Some(row)) => row,
-        Ok(None) => return not_found(),
-        Err(err) => return unavailable(&err),
+    let ip = client_ip(req, state);
+    let row = found(export_service::claim_download(&state.db, caller.id, id, ip, now).await)?;
+    Ok(Download {
+        key: (row.file_path.as_deref())
+            .and_then(StorageKey::parse)
+            .ok_or_else(not_found)?,
+        mime: "application/zip".into(),
+        file_name: format!("echo-health-export-{}.zip", now.format("%Y-%m-%d")),
+        disposition: DispositionType::Attachment,
+        etag: None,
+        ranges: false,
+    })
+}
+
+/// What every download starts with: the id in the path, and the caller its bearer token or
+/// signed link names for `kind` and that id; else the answer to send.
+async fn opening(
+    req: &HttpRequest,
+    path: &str,
+    state: &AppState,
+    kind: Kind,
+) -> Result<(i32, users::Model), HttpResponse> {
+    let Ok(id) = path.parse::<i32>() else {
+        return Err(not_found());
     };
-    let Some(key) = row.file_path.as_deref().and_then(StorageKey::parse) else {
-        return not_found();
-    };
-    serve(
-        &req,
-        &state,
-        Download {
-            key,
-            mime: "application/zip".into(),
-            file_name: format!("echo-health-export-{}.zip", now.format("%Y-%m-%d")),
-            disposition: DispositionType::Attachment,
-            etag: None,
-            ranges: false,
-        },
-    )
-    .await
+    Ok((id, caller(req, state, kind, id).await?))
+}
+
+/// A row a download needs: none is 404, a failed query 503 (logged here).
+fn found<T, E: std::error::Error + 'static>(result: Result<Option<T>, E>) -> Result<T, Missing> {
+    match result {
+        Ok(Some(row)) => Ok(row),
+        Ok(None) => Err(Missing::NotFound),
+        Err(err) => {
+            tracing::error!(error = %error_chain(&err), "a download failed");
+            Err(Missing::Unavailable)
+        }
+    }
+}
+
+/// Why [`found`] found nothing to serve.
+enum Missing {
+    NotFound,
+    Unavailable,
+}
+
+impl From<Missing> for HttpResponse {
+    fn from(missing: Missing) -> Self {
+        match missing {
+            Missing::NotFound => not_found(),
+            Missing::Unavailable => unavailable_response(),
+        }
+    }
+}
+
+/// Serves the file, or sends the refusal.
+async fn answer(
+    req: &HttpRequest,
+    state: &AppState,
+    download: Result<Download, HttpResponse>,
+) -> HttpResponse {
+    match download {
+        Ok(download) => serve(req, state, download).await,
+        Err(refused) => refused,
+    }
 }
 
 /// Whether `caller` is a clinician whose grant from the report's owner holds REPORTS; a
@@ -345,6 +376,10 @@ fn not_found() -> HttpResponse {
 
 fn unavailable(err: &(dyn std::error::Error + 'static)) -> HttpResponse {
     tracing::error!(error = %error_chain(err), "a download failed");
+    unavailable_response()
+}
+
+fn unavailable_response() -> HttpResponse {
     HttpResponse::ServiceUnavailable()
         .content_type("text/plain; charset=utf-8")
         .body("the file cannot be served right now")

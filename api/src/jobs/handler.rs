@@ -41,6 +41,42 @@ pub trait Job: Send + Sync {
     }
 }
 
+/// Declares a job whose work and failure record read only its payload, the shape most jobs
+/// have: `run(db, services, payload)` and, when the user must see that it was given up,
+/// `record_failure(db, payload, now)`, both async functions of its domain.
+#[macro_export]
+macro_rules! payload_job {
+    (
+        $(#[$meta:meta])*
+        $name:ident: $kind:expr, run: $run:path $(, record_failure: $record:path)? $(,)?
+    ) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl $crate::jobs::Job for $name {
+            fn kind(&self) -> $crate::enums::JobKind {
+                $kind
+            }
+            fn run<'a>(
+                &'a self,
+                cx: $crate::jobs::Context<'a>,
+            ) -> futures_util::future::BoxFuture<'a, Result<(), $crate::jobs::JobError>> {
+                Box::pin($run(cx.db, cx.services, &cx.job.payload))
+            }
+            $(
+                fn record_failure<'a>(
+                    &'a self,
+                    cx: $crate::jobs::Context<'a>,
+                    _reason: Option<&'a str>,
+                    now: chrono::DateTime<chrono::Utc>,
+                ) -> futures_util::future::BoxFuture<'a, Result<(), sea_orm::DbErr>> {
+                    Box::pin($record(cx.db, &cx.job.payload, now))
+                }
+            )?
+        }
+    };
+}
+
 /// The job of every kind.
 #[derive(Clone)]
 pub struct Registry {

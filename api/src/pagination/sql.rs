@@ -191,3 +191,52 @@ mod tests {
         assert_eq!(statement.values.unwrap().0.len(), 5);
     }
 }
+
+/// What building a page statement costs: sea-query against the same text written with
+/// `format!` (how pagination.rs built it before). Prints figures, asserts nothing; run it in
+/// release: `cargo test --release -p api --lib pagination::sql::timing -- --ignored --nocapture`
+/// (docs/benchmarks.md).
+#[cfg(test)]
+mod timing {
+    use sea_orm::Value;
+
+    use super::*;
+    use crate::assessments::loaders::AssessmentsByUserId;
+
+    #[test]
+    #[ignore = "a benchmark: prints figures"]
+    fn building_a_page_statement() {
+        let Ok(args) = PageArgs::parse(None, None, Some(5), None) else {
+            return;
+        };
+        let now = chrono::Utc::now();
+        let rounds = 200_000_u32;
+        for _ in 0..3 {
+            let started = std::time::Instant::now();
+            let mut bytes = 0;
+            for i in 0..rounds {
+                let parent = i32::try_from(i).unwrap_or(0);
+                bytes += page::<AssessmentsByUserId>(&args, vec![parent, parent + 1], now)
+                    .sql
+                    .len();
+            }
+            let typed = started.elapsed() / rounds;
+            let started = std::time::Instant::now();
+            for i in 0..rounds {
+                let parent = i32::try_from(i).unwrap_or(0);
+                let values: Vec<Value> = vec![vec![parent, parent + 1].into(), 6_i64.into()];
+                let sql = format!(
+                    "SELECT {} FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.user_id \
+                     ORDER BY t.created_at DESC, t.id DESC) AS page_row FROM health_assessments t \
+                     WHERE t.user_id = ANY($1)) p WHERE p.page_row <= $2 ORDER BY p.user_id, p.page_row",
+                    <entity::health_assessments::Model as FromRow>::select_list("p"),
+                );
+                bytes += Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+                    .sql
+                    .len();
+            }
+            let text = started.elapsed() / rounds;
+            println!("sea-query {typed:?} per page statement, format! {text:?} ({bytes} bytes)");
+        }
+    }
+}

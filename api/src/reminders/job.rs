@@ -6,7 +6,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entity::users;
-use futures_util::future::BoxFuture;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -84,20 +83,14 @@ pub async fn plan_user(
     Ok(())
 }
 
-/// Sends the reminder of a due `send_reminder` job, if it still should go.
-/// The `send_reminder` job: mails one reminder occurrence (a reminder that could not go is
-/// simply not sent: nothing to record).
-pub struct SendReminder;
-
-impl crate::jobs::Job for SendReminder {
-    fn kind(&self) -> JobKind {
-        JobKind::SendReminder
-    }
-    fn run<'a>(&'a self, cx: crate::jobs::Context<'a>) -> BoxFuture<'a, Result<(), JobError>> {
-        Box::pin(run(cx.db, cx.services, &cx.job.payload))
-    }
+crate::payload_job! {
+    /// The `send_reminder` job: mails one reminder occurrence (a reminder that could not go is
+    /// simply not sent: nothing to record).
+    SendReminder: JobKind::SendReminder,
+    run: run,
 }
 
+/// Sends the reminder of a due `send_reminder` job, if it still should go.
 pub async fn run(
     db: &DatabaseConnection,
     services: &AppServices,
