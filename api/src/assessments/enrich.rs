@@ -83,11 +83,12 @@ pub fn suggestions(answer: &Value) -> Result<Vec<String>, String> {
 crate::payload_job! {
     /// The `enrich_assessment` job: asks the AI provider for suggestions on one assessment.
     EnrichAssessment: JobKind::EnrichAssessment,
-    run: run,
+    run: suggest,
     record_failure: record_failure,
 }
 
-pub async fn run(
+/// Asks the AI provider for suggestions on the assessment and stores them beside the result.
+pub async fn suggest(
     db: &DatabaseConnection,
     services: &SharedServices,
     payload: &Value,

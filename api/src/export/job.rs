@@ -28,11 +28,12 @@ fn export_id(payload: &Value) -> Result<i32, JobError> {
 crate::payload_job! {
     /// The `export_data` job: builds one export archive.
     ExportData: JobKind::ExportData,
-    run: run,
-    record_failure: record_failure,
+    run: build_archive,
+    record_failure: mark_failed,
 }
 
-pub async fn run(
+/// Builds the archive of a pending export, stores it and marks the export READY.
+pub async fn build_archive(
     db: &DatabaseConnection,
     services: &SharedServices,
     payload: &Value,
@@ -86,7 +87,7 @@ pub async fn run(
 }
 
 /// Marks the export FAILED with a reason its owner reads.
-pub async fn record_failure(
+pub async fn mark_failed(
     db: &DatabaseConnection,
     payload: &Value,
     now: DateTime<Utc>,
