@@ -2,7 +2,8 @@
 """Fails when two source files of the api crate depend on each other, directly or around a
 circle (docs/architecture.md). A file's dependencies are the modules its `use` items and
 `crate::`/`super::`/`self::` paths name (test modules left out); a path names the deepest
-module file it reaches. Usage: .ci/import-circles.py [api/src]"""
+module file it reaches. A file is read up to its `#[cfg(test)] mod tests` (this project
+keeps tests last). Usage: .ci/import-circles.py [api/src]"""
 import os, re, sys
 root = sys.argv[1] if len(sys.argv) > 1 else 'api/src'
 files = {}

@@ -60,7 +60,7 @@ macro_rules! payload_job {
             fn run<'a>(
                 &'a self,
                 cx: $crate::jobs::Context<'a>,
-            ) -> futures_util::future::BoxFuture<'a, Result<(), $crate::jobs::JobError>> {
+            ) -> ::futures_util::future::BoxFuture<'a, Result<(), $crate::jobs::JobError>> {
                 Box::pin($run(cx.db, cx.services, &cx.job.payload))
             }
             $(
@@ -68,8 +68,8 @@ macro_rules! payload_job {
                     &'a self,
                     cx: $crate::jobs::Context<'a>,
                     _reason: Option<&'a str>,
-                    now: chrono::DateTime<chrono::Utc>,
-                ) -> futures_util::future::BoxFuture<'a, Result<(), sea_orm::DbErr>> {
+                    now: ::chrono::DateTime<::chrono::Utc>,
+                ) -> ::futures_util::future::BoxFuture<'a, Result<(), ::sea_orm::DbErr>> {
                     Box::pin($record(cx.db, &cx.job.payload, now))
                 }
             )?

@@ -51,16 +51,16 @@ macro_rules! child_relation {
         pub struct $name;
 
         impl $crate::pagination::relation::ChildRelation for $name {
-            type Entity = entity::$table::Entity;
-            type Model = entity::$table::Model;
-            const PARENT: entity::$table::Column = entity::$table::Column::$Parent;
-            const SORT: entity::$table::Column = entity::$table::Column::$Sort;
-            const ID: entity::$table::Column = entity::$table::Column::Id;
+            type Entity = ::entity::$table::Entity;
+            type Model = ::entity::$table::Model;
+            const PARENT: ::entity::$table::Column = ::entity::$table::Column::$Parent;
+            const SORT: ::entity::$table::Column = ::entity::$table::Column::$Sort;
+            const ID: ::entity::$table::Column = ::entity::$table::Column::Id;
             const NEWEST_FIRST: bool = $newest_first;
             fn condition(
-                now: chrono::DateTime<chrono::Utc>,
-            ) -> Option<sea_orm::Condition> {
-                let condition: Option<fn(chrono::DateTime<chrono::Utc>) -> sea_orm::Condition> =
+                now: ::chrono::DateTime<::chrono::Utc>,
+            ) -> Option<::sea_orm::Condition> {
+                let condition: Option<fn(::chrono::DateTime<::chrono::Utc>) -> ::sea_orm::Condition> =
                     $condition;
                 condition.map(|condition| condition(now))
             }

@@ -190,6 +190,47 @@ mod tests {
         );
         assert_eq!(statement.values.unwrap().0.len(), 5);
     }
+
+    /// Oldest-first lists (a session's messages) asked from the end (`last`, `before`): rows
+    /// are fetched newest first, and `before` means older.
+    #[test]
+    fn the_last_page_of_an_oldest_first_list_is_fetched_in_reverse() {
+        let before = crate::pagination::encode_cursor((chrono::DateTime::UNIX_EPOCH, 9));
+        let args = PageArgs::parse(None, Some(before), None, Some(3)).unwrap();
+        let sql =
+            page::<crate::chat::loaders::MessagesBySessionId>(&args, vec![1], chrono::Utc::now())
+                .sql
+                .replace('"', "");
+        assert!(
+            sql.contains("ORDER BY chat_messages.created_at DESC, chat_messages.id DESC"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("AND (chat_messages.created_at, chat_messages.id) < ($2, $3)"),
+            "{sql}"
+        );
+    }
+
+    /// A list with a condition of its own (live device sessions) keeps it in its pages and its
+    /// counts, with the request's time bound as a parameter.
+    #[test]
+    fn a_lists_own_condition_is_in_its_pages_and_counts() {
+        let now = chrono::Utc::now();
+        let args = PageArgs::parse(None, None, None, None).unwrap();
+        let live = "WHERE user_sessions.user_id = ANY($1) AND user_sessions.is_active = $2 \
+                    AND user_sessions.expires_at > $3 AND (user_sessions.last_activity + \
+                    make_interval(secs => user_sessions.idle_timeout_seconds) > $4)";
+        let page = page::<crate::auth::loaders::SessionsByUserId>(&args, vec![1], now);
+        assert!(page.sql.replace('"', "").contains(live), "{}", page.sql);
+        let count = count::<crate::auth::loaders::SessionsByUserId>(&[], vec![1], now);
+        let count_sql = count.sql.replace('"', "");
+        assert!(count_sql.contains(live), "{count_sql}");
+        assert!(
+            count_sql.ends_with("GROUP BY user_sessions.user_id"),
+            "{count_sql}"
+        );
+        assert_eq!(count.values.unwrap().0.len(), 4);
+    }
 }
 
 /// What building a page statement costs: sea-query against the same text written with
