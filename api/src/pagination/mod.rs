@@ -10,7 +10,7 @@
 //!
 //! By concern: the arguments ([`args`]), cursors ([`cursor`]), the filters a client chose
 //! ([`filter`]), what a list is ([`relation`], typed columns of the entities), the statements
-//! ([`sql`], sea-query), the batched loads ([`loader`]), `totalCount` ([`count`]) and the
+//! ([`sql`], sea-query; their text written once per shape, [`shapes`]), the batched loads ([`loader`]), `totalCount` ([`count`]) and the
 //! connection a client sees ([`page`]). Page size defaults to 20; over 100 is BAD_USER_INPUT.
 
 pub mod args;
@@ -20,6 +20,7 @@ pub mod filter;
 pub mod loader;
 pub mod page;
 pub mod relation;
+mod shapes;
 mod sql;
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The statements behind lists, built with sea-query from the relations' typed columns; every
 //! value (parent ids, cursors, filters, the page size) is a bound parameter.
 
+use std::any::TypeId;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, DbBackend, Statement,
@@ -12,8 +14,10 @@ use sea_orm::{
 
 use super::{
     args::PageArgs,
+    cursor::SortKey,
     filter::Filter,
     relation::{ChildRelation, RootRelation},
+    shapes::{self, Inputs, Shape},
 };
 use crate::rows::FromRow;
 
@@ -34,9 +38,10 @@ fn page_conditions(
     query: &mut SelectStatement,
     (sort, id): (ColumnRef, ColumnRef),
     newest_first: bool,
-    args: &PageArgs,
+    (after, before): (Option<SortKey>, Option<SortKey>),
+    filters: &[Filter],
 ) {
-    for (bound, after) in [(args.after, true), (args.before, false)] {
+    for (bound, after) in [(after, true), (before, false)] {
         if let Some((at, row_id)) = bound {
             // In list order, "after" means older for newest-first lists and newer otherwise.
             let older = after == newest_first;
@@ -45,7 +50,7 @@ fn page_conditions(
             query.and_where(if older { row.lt(key) } else { row.gt(key) });
         }
     }
-    filter(query, &args.filters);
+    filter(query, filters);
 }
 
 fn filter(query: &mut SelectStatement, filters: &[Filter]) {
@@ -70,12 +75,36 @@ fn children_of<R: ChildRelation>(
 
 /// `limit + 1` rows of each parent's page of `R` in fetch order, numbered per parent with
 /// `ROW_NUMBER() OVER (PARTITION BY parent ...)`; the columns of `R::Model` in its order.
+/// Without filters, the text comes from the shape's template (`shapes`).
 pub(super) fn page<R: ChildRelation>(
     args: &PageArgs,
     parents: Vec<i32>,
     now: DateTime<Utc>,
 ) -> Statement {
     let (limit, backward) = args.limit();
+    let inputs = Inputs {
+        parents,
+        now,
+        after: args.after,
+        before: args.before,
+        rows: i64::try_from(limit + 1).unwrap_or(i64::MAX),
+    };
+    if !args.filters.is_empty() {
+        return build_page::<R>(&inputs, backward, &args.filters);
+    }
+    let shape = Shape {
+        relation: TypeId::of::<R>(),
+        count: false,
+        backward,
+        after: args.after.is_some(),
+        before: args.before.is_some(),
+    };
+    shapes::statement(shape, &inputs, |inputs| {
+        build_page::<R>(inputs, backward, &[])
+    })
+}
+
+fn build_page<R: ChildRelation>(inputs: &Inputs, backward: bool, filters: &[Filter]) -> Statement {
     let order = fetch_order(R::NEWEST_FIRST, backward);
     let (sort, id) = (R::SORT.as_column_ref(), R::ID.as_column_ref());
     let mut window = WindowStatement::partition_by(R::PARENT.as_column_ref());
@@ -87,15 +116,15 @@ pub(super) fn page<R: ChildRelation>(
     numbered
         .column((R::Entity::default(), Asterisk))
         .expr_window_as(Func::cust("ROW_NUMBER"), window, "page_row");
-    children_of::<R>(&mut numbered, parents, now);
-    page_conditions(&mut numbered, (sort, id), R::NEWEST_FIRST, args);
+    children_of::<R>(&mut numbered, inputs.parents.clone(), inputs.now);
+    let cursors = (inputs.after, inputs.before);
+    page_conditions(&mut numbered, (sort, id), R::NEWEST_FIRST, cursors, filters);
 
-    let rows = i64::try_from(limit + 1).unwrap_or(i64::MAX);
     let mut query = Query::select();
     query
         .columns(R::Model::COLUMNS.iter().map(|column| ("p", *column)))
         .from_subquery(numbered, "p")
-        .and_where(Expr::col(("p", "page_row")).lte(rows))
+        .and_where(Expr::col(("p", "page_row")).lte(inputs.rows))
         .order_by(("p", R::PARENT), Order::Asc)
         .order_by(("p", "page_row"), Order::Asc);
     DbBackend::Postgres.build(&query)
@@ -107,12 +136,33 @@ pub(super) fn count<R: ChildRelation>(
     parents: Vec<i32>,
     now: DateTime<Utc>,
 ) -> Statement {
+    let inputs = Inputs {
+        parents,
+        now,
+        after: None,
+        before: None,
+        rows: 0,
+    };
+    if !filters.is_empty() {
+        return build_count::<R>(&inputs, filters);
+    }
+    let shape = Shape {
+        relation: TypeId::of::<R>(),
+        count: true,
+        backward: false,
+        after: false,
+        before: false,
+    };
+    shapes::statement(shape, &inputs, |inputs| build_count::<R>(inputs, &[]))
+}
+
+fn build_count<R: ChildRelation>(inputs: &Inputs, filters: &[Filter]) -> Statement {
     let parent = R::PARENT.as_column_ref();
     let mut query = Query::select();
     query
         .expr_as(Expr::col(parent.clone()), "parent_id")
         .expr_as(Func::count(Expr::col(Asterisk)), "total");
-    children_of::<R>(&mut query, parents, now);
+    children_of::<R>(&mut query, inputs.parents.clone(), inputs.now);
     filter(&mut query, filters);
     query.group_by_col(parent);
     DbBackend::Postgres.build(&query)
@@ -127,11 +177,14 @@ pub(super) fn root_page<R: RootRelation>(args: &PageArgs) -> Statement {
     query
         .column((R::Entity::default(), Asterisk))
         .from(R::Entity::default());
+    let cursors = (args.after, args.before);
+    let filters = &args.filters;
     page_conditions(
         &mut query,
         (sort.clone(), id.clone()),
         R::NEWEST_FIRST,
-        args,
+        cursors,
+        filters,
     );
     query
         .order_by(sort, order.clone())
@@ -191,6 +244,59 @@ mod tests {
         assert_eq!(statement.values.unwrap().0.len(), 5);
     }
 
+    /// Every list's statements from their shape's template are exactly what sea-query writes
+    /// for the same inputs: pages in both directions with and without each cursor, and counts,
+    /// for lists with and without a condition of their own; asked twice, so the second answer
+    /// comes from the template.
+    #[test]
+    fn templates_give_the_statements_sea_query_writes() {
+        fn check<R: ChildRelation>() {
+            let at = |micros: i64| chrono::DateTime::from_timestamp_micros(micros).unwrap();
+            for round in 0..2_i64 {
+                let now = at(1_764_000_000_000_000 + round);
+                let parents = vec![3, 5 + i32::try_from(round).unwrap()];
+                for (first, last) in [(Some(4), None), (None, Some(7)), (None, None)] {
+                    for after in [None, Some((at(1_700_000_000_123_456 + round), 11 + round))] {
+                        for before in [None, Some((at(1_800_000_000_654_321), 13))] {
+                            let cursor =
+                                |key: Option<SortKey>| key.map(crate::pagination::encode_cursor);
+                            let args = PageArgs::parse(cursor(after), cursor(before), first, last)
+                                .unwrap();
+                            let (limit, backward) = args.limit();
+                            let inputs = Inputs {
+                                parents: parents.clone(),
+                                now,
+                                after,
+                                before,
+                                rows: i64::try_from(limit + 1).unwrap(),
+                            };
+                            assert_eq!(
+                                page::<R>(&args, parents.clone(), now),
+                                build_page::<R>(&inputs, backward, &[]),
+                            );
+                        }
+                    }
+                }
+                let inputs = Inputs {
+                    parents: parents.clone(),
+                    now,
+                    after: None,
+                    before: None,
+                    rows: 0,
+                };
+                assert_eq!(
+                    count::<R>(&[], parents, now),
+                    build_count::<R>(&inputs, &[])
+                );
+            }
+        }
+        check::<AssessmentsByUserId>();
+        check::<crate::chat::loaders::MessagesBySessionId>();
+        check::<crate::auth::loaders::SessionsByUserId>();
+        check::<crate::care_team::loaders::LiveGrantsByClinicianId>();
+        check::<crate::reports::loaders::ReportsByUserId>();
+    }
+
     /// Oldest-first lists (a session's messages) asked from the end (`last`, `before`): rows
     /// are fetched newest first, and `before` means older.
     #[test]
@@ -233,8 +339,9 @@ mod tests {
     }
 }
 
-/// What building a page statement costs: sea-query against the same text written with
-/// `format!` (how pagination.rs built it before). Prints figures, asserts nothing; run it in
+/// What a page statement costs: from its shape's template (`shapes`, what requests use),
+/// written by sea-query, and the same text written with `format!` (how pagination.rs built
+/// it before). Prints figures, asserts nothing; run it in
 /// release: `cargo test --release -p api --lib pagination::sql::timing -- --ignored --nocapture`
 /// (docs/benchmarks.md).
 #[cfg(test)]
@@ -261,7 +368,21 @@ mod timing {
                     .sql
                     .len();
             }
-            let typed = started.elapsed() / rounds;
+            let templated = started.elapsed() / rounds;
+            let started = std::time::Instant::now();
+            for i in 0..rounds {
+                let inputs = Inputs {
+                    parents: vec![i32::try_from(i).unwrap_or(0)],
+                    now,
+                    after: None,
+                    before: None,
+                    rows: 6,
+                };
+                bytes += build_page::<AssessmentsByUserId>(&inputs, false, &[])
+                    .sql
+                    .len();
+            }
+            let written = started.elapsed() / rounds;
             let started = std::time::Instant::now();
             for i in 0..rounds {
                 let parent = i32::try_from(i).unwrap_or(0);
@@ -277,7 +398,10 @@ mod timing {
                     .len();
             }
             let text = started.elapsed() / rounds;
-            println!("sea-query {typed:?} per page statement, format! {text:?} ({bytes} bytes)");
+            println!(
+                "per page statement: from the shape's template {templated:?}, written by \
+                 sea-query {written:?}, written with format! {text:?} ({bytes} bytes)"
+            );
         }
     }
 }
