@@ -8,10 +8,8 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 pub mod stats;
 pub mod url;
 
-pub use self::{
-    stats::{DbStats, PING_WHEN_IDLE_FOR},
-    url::{quote_ident, split_database_url},
-};
+pub use self::stats::DbStats;
+use self::stats::PING_WHEN_IDLE_FOR;
 use crate::{config::Settings, read_pool::ReadPool};
 
 /// Serialises migrations between replicas that start at the same time.

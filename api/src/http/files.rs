@@ -168,7 +168,7 @@ fn found<T, E: std::error::Error + 'static>(result: Result<Option<T>, E>) -> Res
         Ok(Some(row)) => Ok(row),
         Ok(None) => Err(Missing::NotFound),
         Err(err) => {
-            tracing::error!(error = %error_chain(&err), "a download failed");
+            log_failure(&err);
             Err(Missing::Unavailable)
         }
     }
@@ -375,8 +375,12 @@ fn not_found() -> HttpResponse {
 }
 
 fn unavailable(err: &(dyn std::error::Error + 'static)) -> HttpResponse {
-    tracing::error!(error = %error_chain(err), "a download failed");
+    log_failure(err);
     unavailable_response()
+}
+
+fn log_failure(err: &(dyn std::error::Error + 'static)) {
+    tracing::error!(error = %error_chain(err), "a download failed");
 }
 
 fn unavailable_response() -> HttpResponse {

@@ -26,9 +26,8 @@ mod sql;
 #[cfg(test)]
 pub(crate) use self::page::test_page;
 pub use self::{
-    args::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs, cost},
-    count::TotalCount,
-    cursor::{Cursor, SortKey, encode_cursor},
+    args::{PageArgs, cost},
+    cursor::{SortKey, encode_cursor},
     filter::Filter,
     loader::{count_children, load_rows},
     page::{load_page, load_root_page},

@@ -30,7 +30,8 @@ impl Person<'static> {
     /// The account `id` as another person, loaded with every other account the request shows
     /// in one statement.
     pub async fn load(ctx: &Context<'_>, id: i32) -> Result<Self, AppError> {
-        load_user(ctx, id).await.map(Self::owned)
+        let user = load_one::<UsersById>(ctx, id).await?;
+        user.map(Self::owned).ok_or(AppError::NotFound)
     }
 }
 
@@ -53,11 +54,4 @@ impl Person<'_> {
     async fn last_name(&self) -> &str {
         &self.0.last_name
     }
-}
-
-/// The account `id`, loaded with every other account the request shows in one statement.
-pub async fn load_user(ctx: &Context<'_>, id: i32) -> Result<users::Model, AppError> {
-    load_one::<UsersById>(ctx, id)
-        .await?
-        .ok_or(AppError::NotFound)
 }
