@@ -1,5 +1,6 @@
 //! The base model's coefficients, sex- and outcome-specific, for 10 and 30 years
-//! (INSTRUMENTS.md section 8, term by term).
+//! (INSTRUMENTS.md section 8, term by term: the paper's Supplemental Tables S12A and S12F;
+//! docs/assessments.md says how every number was checked).
 
 use super::model::{Horizon, Model};
 
@@ -30,7 +31,8 @@ pub(super) const NONE: Model = Model {
     constant: 0.0,
 };
 
-// INSTRUMENTS.md section 8, "10-year total CVD and ASCVD" and "10-year heart failure".
+// INSTRUMENTS.md section 8, "10-year total CVD and ASCVD" and "10-year heart failure"
+// (Supplemental Table S12A, "Base 10yr").
 pub(super) const TEN_YEAR_WOMEN: Horizon = Horizon {
     total_cvd: Model {
         age: 0.7939329,
@@ -169,7 +171,8 @@ pub(super) const TEN_YEAR_MEN: Horizon = Horizon {
     },
 };
 
-// INSTRUMENTS.md section 8, "30-year total CVD and ASCVD" and "30-year heart failure".
+// INSTRUMENTS.md section 8, "30-year total CVD and ASCVD" and "30-year heart failure"
+// (Supplemental Table S12F, "Base 30yr").
 pub(super) const THIRTY_YEAR_WOMEN: Horizon = Horizon {
     total_cvd: Model {
         age: 0.5503079,
