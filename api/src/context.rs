@@ -3,9 +3,9 @@
 use std::net::IpAddr;
 
 use async_graphql::{Context, ID};
-use entity::{user_sessions, users};
 use sea_orm::DatabaseConnection;
 
+pub use crate::auth::viewer::Viewer;
 use crate::{enums::Role, error::AppError, services::AppServices};
 
 /// Who is calling from where: the client address (the peer, or the forwarded address when the
@@ -14,14 +14,6 @@ use crate::{enums::Role, error::AppError, services::AppServices};
 pub struct ClientInfo {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
-}
-
-/// The caller behind a valid bearer token: their account and the device session it belongs to.
-#[derive(Debug, Clone)]
-pub struct Viewer {
-    pub user: users::Model,
-    /// The device session the token belongs to.
-    pub session: user_sessions::Model,
 }
 
 /// The request's viewer, absent when no valid token came with it.

@@ -29,6 +29,7 @@ pub mod http;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
+pub mod notifications;
 pub mod operation_limits;
 pub mod pagination;
 pub mod persisted;

@@ -8,7 +8,7 @@ use lettre::message::Mailbox;
 
 use crate::{
     ai::{OpenAiCompatible, SharedAi},
-    auth::{otp::OtpKey, password},
+    auth::{otp::OtpKey, password, session_cache::SessionCache},
     clock::{SharedClock, SystemClock},
     config::Settings,
     error::BoxError,
@@ -43,6 +43,8 @@ pub struct AppServices {
     pub mail_from: Mailbox,
     pub otp_key: OtpKey,
     pub sessions: SessionPolicy,
+    /// Callers resolved a moment ago (`auth::session_cache`).
+    pub session_cache: SessionCache,
     pub password_reset_url: Option<String>,
     /// Where links in mail start (`PUBLIC_BASE_URL`, else this server's `http://HOST:PORT`).
     pub public_base_url: String,
@@ -111,6 +113,10 @@ impl AppServices {
                     settings.accounts.remembered_session_idle_days.into(),
                 ),
             },
+            session_cache: SessionCache::new(
+                settings.accounts.session_cache_size,
+                std::time::Duration::from_secs(settings.accounts.session_cache_seconds),
+            ),
             password_reset_url: settings.accounts.password_reset_url.clone(),
             public_base_url: settings
                 .server

@@ -23,6 +23,7 @@ use crate::{
     jobs::{self, JobRunner, RunnerConfig},
     mail,
     metrics::Metrics,
+    notifications,
     operation_limits::OperationLimits,
     persisted::AllowList,
     preflight,
@@ -88,8 +89,15 @@ impl Application {
         };
         let services: SharedServices = Arc::new(AppServices::from_settings(&settings, clock)?);
         let (stop_jobs, stopped) = watch::channel(false);
-        let (events, event_listener) =
-            EventHub::start(settings.direct_database_url(), stopped.clone()).await?;
+        let events = EventHub::new();
+        let event_listener = notifications::listen(
+            settings.direct_database_url(),
+            stopped.clone(),
+            events.clone(),
+            services.clone(),
+            db.clone(),
+        )
+        .await?;
         let schema = schema::build(
             services.clone(),
             events.clone(),

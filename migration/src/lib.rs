@@ -37,6 +37,7 @@ mod m20261127_000007_session_last_write;
 mod m20261203_000008_prevent_instrument;
 mod m20261203_000009_mail_jobs;
 mod m20261203_000010_reminder_jobs;
+mod m20261203_000011_auth_change_notices;
 
 /// The text of this crate's sources (this file and every migration), compiled in. Tests name
 /// their template database after a hash of it, so the template is rebuilt exactly when what
@@ -53,6 +54,7 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261203_000008_prevent_instrument.rs"),
     include_str!("m20261203_000009_mail_jobs.rs"),
     include_str!("m20261203_000010_reminder_jobs.rs"),
+    include_str!("m20261203_000011_auth_change_notices.rs"),
 ];
 
 pub struct Migrator;
@@ -71,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_prevent_instrument::Migration),
             Box::new(m20261203_000009_mail_jobs::Migration),
             Box::new(m20261203_000010_reminder_jobs::Migration),
+            Box::new(m20261203_000011_auth_change_notices::Migration),
         ]
     }
 }

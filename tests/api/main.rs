@@ -23,5 +23,6 @@ mod replica;
 mod reports;
 mod schema_file;
 mod seed;
+mod session_cache;
 mod settings;
 mod viewer;

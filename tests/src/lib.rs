@@ -256,6 +256,21 @@ async fn spawn_app_on(
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
+    // The session cache turns on once the server's LISTEN connection has heard its probe (a
+    // few milliseconds): tests that count statements see it on from their first request.
+    if state.settings.accounts.session_cache_size > 0 {
+        let cache = &state.services.session_cache;
+        for _ in 0..10_000 {
+            if cache.is_on() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        assert!(
+            cache.is_on(),
+            "the session cache did not turn on within 10 s"
+        );
+    }
     TestApp {
         address,
         client: reqwest::Client::new(),
@@ -450,8 +465,35 @@ impl TestApp {
         token
     }
 
+    /// Runs `sql`, then waits until this server has heard of every account change it made
+    /// (`auth_changes_heard`), as a server's own writes are.
     pub async fn execute(&self, sql: &str) {
         self.db.execute_unprepared(sql).await.expect("test SQL");
+        self.auth_changes_heard().await;
+    }
+
+    /// Waits (up to 10 s) until this server's LISTEN connection has delivered every
+    /// `auth_changes` notice committed so far: sends a barrier (a negative number) and waits
+    /// for the session cache to see it, since notices arrive in commit order. A barrier sent
+    /// while the connection was down is lost, so a new one goes out every 100 ms.
+    pub async fn auth_changes_heard(&self) {
+        let cache = &self.state.services.session_cache;
+        for _ in 0..100 {
+            let barrier = -i32::try_from(uuid::Uuid::new_v4().as_u128() % (i32::MAX as u128))
+                .expect("fits")
+                - 1;
+            self.db
+                .execute_unprepared(&format!("SELECT pg_notify('auth_changes', '{barrier}')"))
+                .await
+                .expect("barrier");
+            for _ in 0..100 {
+                if cache.barrier() == barrier {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        }
+        panic!("the server did not hear an auth_changes barrier within 10 s");
     }
 
     pub async fn scalar_text(&self, sql: &str) -> String {

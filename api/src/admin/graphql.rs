@@ -172,9 +172,7 @@ impl AdminMutation {
         let now = services(ctx).clock.now();
         let user =
             service::set_active(db(ctx), actor(ctx, admin), parse_id(&id)?, false, now).await?;
-        Ok(AccountPayload {
-            account: Account(user),
-        })
+        Ok(changed(ctx, user))
     }
 
     /// ADMIN only: lets a deactivated account sign in again.
@@ -187,9 +185,7 @@ impl AdminMutation {
         let now = services(ctx).clock.now();
         let user =
             service::set_active(db(ctx), actor(ctx, admin), parse_id(&id)?, true, now).await?;
-        Ok(AccountPayload {
-            account: Account(user),
-        })
+        Ok(changed(ctx, user))
     }
 
     /// ADMIN only: gives an account a role. Not your own (CONFLICT).
@@ -202,8 +198,16 @@ impl AdminMutation {
         let admin = viewer_with_role(ctx, Role::Admin)?;
         let now = services(ctx).clock.now();
         let user = service::set_role(db(ctx), actor(ctx, admin), parse_id(&id)?, role, now).await?;
-        Ok(AccountPayload {
-            account: Account(user),
-        })
+        Ok(changed(ctx, user))
+    }
+}
+
+/// The answer about an account an admin changed. The account's callers kept by this server
+/// are forgotten at once: its next request must see the change, even before the change's
+/// notice arrives (`auth::session_cache`).
+fn changed(ctx: &Context<'_>, user: users::Model) -> AccountPayload {
+    services(ctx).session_cache.forget_user(user.id);
+    AccountPayload {
+        account: Account(user),
     }
 }

@@ -8,6 +8,8 @@ pub mod loaders;
 pub mod otp;
 pub mod password;
 pub mod service;
+pub mod session_cache;
 pub mod single_check;
 pub mod token;
 pub mod types;
+pub mod viewer;

@@ -10,7 +10,8 @@ use sea_orm::{
 };
 
 use super::token;
-use crate::{context::Viewer, rows::FromRow};
+use super::viewer::Viewer;
+use crate::rows::FromRow;
 
 /// How stale `last_activity` may get before a request refreshes it; bounds the writes a busy
 /// client causes to one a minute.
@@ -71,8 +72,21 @@ pub async fn resolve_token(
     now: DateTime<Utc>,
     records_write: bool,
 ) -> Result<Option<Viewer>, DbErr> {
-    // Runs on every request: one fixed statement, read by column position (`rows`). The
-    // session conditions are `live_at`'s.
+    let Some(mut viewer) = find_live(conn, &token::hash(token), now).await? else {
+        return Ok(None);
+    };
+    record_activity(conn, &mut viewer.session, now, records_write).await?;
+    Ok(Some(viewer))
+}
+
+/// The live session whose token hashes to `token_hash`, with its active user.
+pub async fn find_live(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Viewer>, DbErr> {
+    // Runs on every request the session cache cannot answer: one fixed statement, read by
+    // column position (`rows`). The session conditions are `live_at`'s (and `is_live`'s).
     static SQL: LazyLock<String> = LazyLock::new(|| {
         format!(
             "SELECT {}, {} FROM user_sessions s JOIN users u ON u.id = s.user_id \
@@ -86,27 +100,50 @@ pub async fn resolve_token(
     let statement = Statement::from_sql_and_values(
         DbBackend::Postgres,
         SQL.as_str(),
-        [token::hash(token).into(), now.into()],
+        [token_hash.into(), now.into()],
     );
     let Some(row) = conn.query_one_raw(statement).await? else {
         return Ok(None);
     };
-    let mut session = user_sessions::Model::read(&row, 0)?;
+    let session = user_sessions::Model::read(&row, 0)?;
     let user = users::Model::read(&row, user_sessions::Model::COLUMNS.len())?;
-    if records_write || now.signed_duration_since(session.last_activity) >= ACTIVITY_RESOLUTION {
-        let mut update = user_sessions::Entity::update_many()
-            .col_expr(user_sessions::Column::LastActivity, Expr::value(now));
-        if records_write {
-            update = update.col_expr(user_sessions::Column::LastWriteAt, Expr::value(Some(now)));
-            session.last_write_at = Some(now.into());
-        }
-        update
-            .filter(user_sessions::Column::Id.eq(session.id))
-            .exec(conn)
-            .await?;
-        session.last_activity = now.into();
-    }
     Ok(Some(Viewer { user, session }))
+}
+
+/// Whether `viewer` may still act at `now` by the rows it was read with: `find_live`'s
+/// conditions, checked in memory.
+pub fn is_live(viewer: &Viewer, now: DateTime<Utc>) -> bool {
+    let session = &viewer.session;
+    let idle = Duration::seconds(i64::from(session.idle_timeout_seconds));
+    viewer.user.is_active
+        && session.is_active
+        && session.expires_at > now
+        && session.last_activity + idle > now
+}
+
+/// Moves the session's `last_activity` to `now` when it is over a minute old (and
+/// `last_write_at`, with `records_write`), in the database and in `session`.
+pub async fn record_activity(
+    conn: &impl ConnectionTrait,
+    session: &mut user_sessions::Model,
+    now: DateTime<Utc>,
+    records_write: bool,
+) -> Result<(), DbErr> {
+    if !records_write && now.signed_duration_since(session.last_activity) < ACTIVITY_RESOLUTION {
+        return Ok(());
+    }
+    let mut update = user_sessions::Entity::update_many()
+        .col_expr(user_sessions::Column::LastActivity, Expr::value(now));
+    if records_write {
+        update = update.col_expr(user_sessions::Column::LastWriteAt, Expr::value(Some(now)));
+        session.last_write_at = Some(now.into());
+    }
+    update
+        .filter(user_sessions::Column::Id.eq(session.id))
+        .exec(conn)
+        .await?;
+    session.last_activity = now.into();
+    Ok(())
 }
 
 /// Which of a user's sessions to revoke.

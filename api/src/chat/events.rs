@@ -1,6 +1,7 @@
 //! Chat events across replicas: every change is announced with PostgreSQL `NOTIFY` on the
 //! channel `chat_events`, inside the transaction that makes it (so it is delivered on commit,
-//! never for a change that rolled back). Each server holds one `LISTEN` connection and fans
+//! never for a change that rolled back). Each server's one `LISTEN` connection
+//! (`crate::notifications`) hands them to the hub, which fans
 //! the notifications out to its subscribers through a broadcast channel; a subscriber sees only
 //! its own session's events and loads the rows they name (once per server: concurrent
 //! subscribers of a session share one load). Payloads carry ids (and the text of
@@ -10,19 +11,12 @@
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, PoisonError},
-    time::Duration,
 };
 
 use entity::chat_messages;
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Statement,
-    sqlx::postgres::PgListener,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, Statement};
 use serde::{Deserialize, Serialize};
-use tokio::{
-    sync::{OnceCell, broadcast, watch},
-    task::JoinHandle,
-};
+use tokio::sync::{OnceCell, broadcast};
 
 pub const CHANNEL: &str = "chat_events";
 /// Events a slow subscriber may fall behind by before it misses some (it can catch up with
@@ -93,6 +87,12 @@ type RowCell = Arc<OnceCell<Option<chat_messages::Model>>>;
 /// Rows kept for subscribers before the cache starts over (a few seconds of traffic).
 const CACHED_ROWS: usize = 1024;
 
+impl Default for EventHub {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl EventHub {
     /// The message row a notice names, loaded once per server however many subscribers of the
     /// session ask for it at the same time.
@@ -121,47 +121,22 @@ impl EventHub {
         self.sender.receiver_count()
     }
 
-    /// Listens on `database_url` until `shutdown` turns true, reconnecting after failures.
-    pub async fn start(
-        database_url: &str,
-        mut shutdown: watch::Receiver<bool>,
-    ) -> Result<(Self, JoinHandle<()>), DbErr> {
+    /// A hub with no subscribers yet; `crate::notifications` hands it what arrives on
+    /// `CHANNEL`.
+    pub fn new() -> Self {
         let (sender, _) = broadcast::channel(BUFFER);
-        let mut listener = PgListener::connect(database_url)
-            .await
-            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
-        listener
-            .listen(CHANNEL)
-            .await
-            .map_err(|e| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(e.into())))?;
-        let hub = Self {
+        Self {
             sender,
             rows: Arc::default(),
-        };
-        let fanout = hub.sender.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let received = tokio::select! {
-                    received = listener.recv() => received,
-                    _ = shutdown.changed() => return,
-                };
-                match received {
-                    Ok(notification) => {
-                        match serde_json::from_str::<Notice>(notification.payload()) {
-                            // No subscriber on this server is not an error.
-                            Ok(notice) => drop(fanout.send(notice)),
-                            Err(err) => tracing::warn!(error = %err, "malformed chat notification"),
-                        }
-                    }
-                    Err(err) => {
-                        // PgListener reconnects on the next recv; notifications in the gap are
-                        // lost, which clients recover from with `messages(after:)`.
-                        tracing::error!(error = %err, "chat event listener failed; reconnecting");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                }
-            }
-        });
-        Ok((hub, task))
+        }
+    }
+
+    /// Hands a notification of `CHANNEL` to this server's subscribers.
+    pub fn deliver(&self, payload: &str) {
+        match serde_json::from_str::<Notice>(payload) {
+            // No subscriber on this server is not an error.
+            Ok(notice) => drop(self.sender.send(notice)),
+            Err(err) => tracing::warn!(error = %err, "malformed chat notification"),
+        }
     }
 }

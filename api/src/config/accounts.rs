@@ -46,4 +46,25 @@ pub struct AccountSettings {
         global = true
     )]
     pub remembered_session_idle_days: u32,
+
+    /// Callers each server keeps in memory, so a request with a recently seen token needs no
+    /// statement to know who it is (docs/auth.md, "The session cache"). 0: every request asks
+    /// the database.
+    #[arg(
+        long,
+        env = "SESSION_CACHE_SIZE",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub session_cache_size: usize,
+
+    /// The longest a kept caller is used before the database is asked again, in seconds: the
+    /// bound on a revocation whose notice never arrived.
+    #[arg(
+        long,
+        env = "SESSION_CACHE_SECONDS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub session_cache_seconds: u64,
 }

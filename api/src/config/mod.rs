@@ -100,6 +100,8 @@ impl Settings {
                 session_idle_minutes: 30,
                 remembered_session_ttl_days: 30,
                 remembered_session_idle_days: 7,
+                session_cache_size: 10_000,
+                session_cache_seconds: 30,
             },
             mail: MailSettings {
                 smtp_url: None,

@@ -154,7 +154,7 @@ pub(super) async fn pooling(settings: &Settings) -> Check {
         (true, false) => check(
             "connection pooling",
             Status::Fail,
-            "transaction pooling (PgBouncer) seen: chat events need LISTEN; set DATABASE_DIRECT_URL to PostgreSQL itself",
+            "transaction pooling (PgBouncer) seen: chat events and the session cache need LISTEN; set DATABASE_DIRECT_URL to PostgreSQL itself",
         ),
     }
 }

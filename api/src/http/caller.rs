@@ -6,13 +6,14 @@ use std::net::IpAddr;
 use actix_web::{HttpRequest, http::header};
 
 use crate::{
-    auth::{service::resolve_token, token},
+    auth::token,
     context::{ClientInfo, MaybeViewer},
     state::AppState,
 };
 
 /// The caller behind the `Authorization` header; a missing, malformed or unknown token is
-/// simply no caller (fields that need one answer UNAUTHENTICATED).
+/// simply no caller (fields that need one answer UNAUTHENTICATED). Recently seen callers come
+/// from memory (`auth::session_cache`).
 pub async fn viewer(
     req: &HttpRequest,
     state: &AppState,
@@ -25,13 +26,16 @@ pub async fn viewer(
         .and_then(token::from_authorization);
     match token {
         Some(token) => Ok(MaybeViewer(
-            resolve_token(
-                &state.reads,
-                token,
-                state.services.clock.now(),
-                records_write,
-            )
-            .await?,
+            state
+                .services
+                .session_cache
+                .resolve(
+                    &state.reads,
+                    token,
+                    state.services.clock.now(),
+                    records_write,
+                )
+                .await?,
         )),
         None => Ok(MaybeViewer(None)),
     }

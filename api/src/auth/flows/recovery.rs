@@ -153,6 +153,9 @@ pub async fn reset_password(
     )
     .await?;
     txn.commit().await?;
+    // Not the caller's own account (there is no caller): forgotten here, since only the
+    // caller's are forgotten after every mutation (`auth::session_cache`).
+    env.services.session_cache.forget_user(user.id);
     env.services.wake_jobs();
     Ok(())
 }

@@ -79,6 +79,7 @@ pub(super) async fn execute(
             );
         }
     };
+    let viewer_id = viewer.0.as_ref().map(|v| v.user.id);
     let now = state.services.clock.now();
     let db = state.database_for(&viewer, writes, now);
     let links = viewer.0.as_ref().map(|v| {
@@ -129,6 +130,12 @@ pub(super) async fn execute(
     };
     if !failed_before_running(&response) {
         document.mark_validated(operation_name.as_deref());
+    }
+    // A mutation may have changed the caller's own account or sessions (signed out, changed
+    // the password): its next request must not be answered from what this server kept, even
+    // before the change's notice arrives (`auth::session_cache`).
+    if writes && let Some(user_id) = viewer_id {
+        state.services.session_cache.forget_user(user_id);
     }
     finish(state, kind, operation.as_deref(), started, response)
 }
