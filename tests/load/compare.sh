@@ -16,7 +16,8 @@
 # concurrency and workload, run the server, the peer and pgbench one after the other for
 # DURATION seconds each (after one WARMUP run of each). Prints a Markdown table per round:
 # requests/s, p50/p99 ms, errors, CPU ms per request of the serving process (utime + stime
-# from /proc), SQL statements per request, and the ratios to pgbench and to the peer.
+# from /proc), PostgreSQL's CPU per request (all its processes), SQL statements per request,
+# and the ratios to pgbench and to the peer.
 #
 # Needs wrk, pgbench and PostgreSQL on 127.0.0.1:5432 with its log in
 # /var/log/postgresql (Debian); Node.js and npm for the peer. Nothing in CI runs this.
@@ -133,10 +134,17 @@ if [ "$PEER" = 1 ]; then
 fi
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Every PostgreSQL process's CPU (the pools' backends live through a run; pgbench's do not).
+pg_ticks() {
+    local p
+    for p in $(pgrep -x postgres); do cat "/proc/$p/stat" 2>/dev/null || true; done |
+        awk '{t += $14 + $15} END {print t + 0}'
+}
 statements() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk '/^echo_db_statements_total/ {print $2}'; }
 TICKS=$(getconf CLK_TCK)
 
-# One wrk run: target (ours|peer) workload concurrency seconds -> "requests rps p50 p99 errors cpu_ms"
+# One wrk run: target (ours|peer) workload concurrency seconds
+#   -> "requests rps p50 p99 errors cpu_ms pg_cpu_ms"
 run_http() {
     local target=$1 workload=$2 c=$3 seconds=$4 url body auth pid
     if [ "$target" = ours ]; then
@@ -146,15 +154,19 @@ run_http() {
     else
         url=http://127.0.0.1:$PEER_PORT/graphql body=$LOAD/queries/$workload.peer.json auth=none pid=$PEER_PID
     fi
-    local before after result
+    local before after pg_before pg_after result
     before=$(cpu_ticks "$pid")
+    pg_before=$(pg_ticks)
     result=$(BODY_FILE=$body AUTH=$auth IDS=$(ids_of "$workload") \
         wrk -t 2 -c "$c" -d "${seconds}s" --timeout 30s -s "$LOAD/graphql.lua" "$url" | grep '^RESULT')
     after=$(cpu_ticks "$pid")
+    pg_after=$(pg_ticks)
     read -r _ requests rps p50 p99 errors <<<"$result"
     local cpu_ms
     cpu_ms=$(awk -v t=$((after - before)) -v hz="$TICKS" -v n="$requests" 'BEGIN { printf "%.2f", n ? t * 1000 / hz / n : 0 }')
-    echo "$requests $rps $p50 $p99 $errors $cpu_ms"
+    local pg_ms
+    pg_ms=$(awk -v t=$((pg_after - pg_before)) -v hz="$TICKS" -v n="$requests" 'BEGIN { printf "%.2f", n ? t * 1000 / hz / n : 0 }')
+    echo "$requests $rps $p50 $p99 $errors $cpu_ms $pg_ms"
 }
 
 # One pgbench run over the captured scripts: workload concurrency seconds -> "tps latency_ms"
@@ -179,32 +191,32 @@ for round in $(seq 1 "$ROUNDS"); do
     echo
     echo "round $round"
     echo
-    echo "| workload | C | target | requests/s | p50 ms | p99 ms | errors | CPU ms/request | statements/request | of pgbench | x PostGraphile |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| workload | C | target | requests/s | p50 ms | p99 ms | errors | CPU ms/request | PostgreSQL CPU ms/request | statements/request | of pgbench | x PostGraphile |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     for c in $CONCURRENCY; do
         for workload in $WORKLOADS; do
             s0=$(statements)
-            read -r n rps p50 p99 errors cpu <<<"$(run_http ours "$workload" "$c" "$DURATION")"
+            read -r n rps p50 p99 errors cpu pg <<<"$(run_http ours "$workload" "$c" "$DURATION")"
             s1=$(statements)
             per=$(awk -v a="$s1" -v b="$s0" -v n="$n" 'BEGIN { printf "%.2f", (a - b) / n }')
             if [ -n "$BASELINE_BIN" ]; then
-                read -r _ base_rps base_p50 base_p99 base_errors base_cpu <<<"$(run_http baseline "$workload" "$c" "$DURATION")"
+                read -r _ base_rps base_p50 base_p99 base_errors base_cpu base_pg <<<"$(run_http baseline "$workload" "$c" "$DURATION")"
             fi
             peer_rps=""
             if [ "$PEER" = 1 ]; then
-                read -r _ peer_rps peer_p50 peer_p99 peer_errors peer_cpu <<<"$(run_http peer "$workload" "$c" "$DURATION")"
+                read -r _ peer_rps peer_p50 peer_p99 peer_errors peer_cpu peer_pg <<<"$(run_http peer "$workload" "$c" "$DURATION")"
             fi
             read -r tps latency <<<"$(run_sql "$workload" "$c" "$DURATION")"
             of_sql=$(awk -v a="$rps" -v b="$tps" 'BEGIN { printf "%.0f %%", 100 * a / b }')
             x_peer=$([ -n "$peer_rps" ] && awk -v a="$rps" -v b="$peer_rps" 'BEGIN { printf "%.2f", a / b }' || echo "-")
-            echo "| $workload | $c | this server | $rps | $p50 | $p99 | $errors | $cpu | $per | $of_sql | $x_peer |"
+            echo "| $workload | $c | this server | $rps | $p50 | $p99 | $errors | $cpu | $pg | $per | $of_sql | $x_peer |"
             if [ -n "$BASELINE_BIN" ]; then
-                echo "| $workload | $c | baseline ($(basename "$BASELINE_BIN")) | $base_rps | $base_p50 | $base_p99 | $base_errors | $base_cpu | | $(awk -v a="$base_rps" -v b="$tps" 'BEGIN { printf "%.0f %%", 100 * a / b }') | |"
+                echo "| $workload | $c | baseline ($(basename "$BASELINE_BIN")) | $base_rps | $base_p50 | $base_p99 | $base_errors | $base_cpu | $base_pg | | $(awk -v a="$base_rps" -v b="$tps" 'BEGIN { printf "%.0f %%", 100 * a / b }') | |"
             fi
             if [ "$PEER" = 1 ]; then
-                echo "| $workload | $c | PostGraphile 5 | $peer_rps | $peer_p50 | $peer_p99 | $peer_errors | $peer_cpu | | $(awk -v a="$peer_rps" -v b="$tps" 'BEGIN { printf "%.0f %%", 100 * a / b }') | |"
+                echo "| $workload | $c | PostGraphile 5 | $peer_rps | $peer_p50 | $peer_p99 | $peer_errors | $peer_cpu | $peer_pg | | $(awk -v a="$peer_rps" -v b="$tps" 'BEGIN { printf "%.0f %%", 100 * a / b }') | |"
             fi
-            echo "| $workload | $c | pgbench (raw SQL) | $tps | | | | | | | |"
+            echo "| $workload | $c | pgbench (raw SQL) | $tps | | | | | | | | |"
         done
     done
 done
