@@ -24,6 +24,8 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    #[sea_orm(has_many = "super::fhir_imports::Entity")]
+    FhirImports,
     #[sea_orm(
         belongs_to = "super::users::Entity",
         from = "Column::UserId",
@@ -32,6 +34,12 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     Users,
+}
+
+impl Related<super::fhir_imports::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::FhirImports.def()
+    }
 }
 
 impl Related<super::users::Entity> for Entity {

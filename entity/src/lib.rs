@@ -8,6 +8,7 @@ pub mod care_team_grants;
 pub mod chat_messages;
 pub mod chat_sessions;
 pub mod data_exports;
+pub mod fhir_imports;
 pub mod health_assessments;
 pub mod jobs;
 pub mod medical_reports;

@@ -6,6 +6,7 @@ pub use super::care_team_grants::Entity as CareTeamGrants;
 pub use super::chat_messages::Entity as ChatMessages;
 pub use super::chat_sessions::Entity as ChatSessions;
 pub use super::data_exports::Entity as DataExports;
+pub use super::fhir_imports::Entity as FhirImports;
 pub use super::health_assessments::Entity as HealthAssessments;
 pub use super::jobs::Entity as Jobs;
 pub use super::medical_reports::Entity as MedicalReports;

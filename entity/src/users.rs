@@ -32,6 +32,8 @@ pub enum Relation {
     ChatSessions,
     #[sea_orm(has_many = "super::data_exports::Entity")]
     DataExports,
+    #[sea_orm(has_many = "super::fhir_imports::Entity")]
+    FhirImports,
     #[sea_orm(has_many = "super::health_assessments::Entity")]
     HealthAssessments,
     #[sea_orm(has_many = "super::password_reset_tokens::Entity")]
@@ -55,6 +57,12 @@ impl Related<super::chat_sessions::Entity> for Entity {
 impl Related<super::data_exports::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::DataExports.def()
+    }
+}
+
+impl Related<super::fhir_imports::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::FhirImports.def()
     }
 }
 

@@ -38,6 +38,7 @@ mod m20261203_000008_prevent_instrument;
 mod m20261203_000009_mail_jobs;
 mod m20261203_000010_reminder_jobs;
 mod m20261203_000011_auth_change_notices;
+mod m20261203_000012_fhir_imports;
 
 /// The text of this crate's sources (this file and every migration), compiled in. Tests name
 /// their template database after a hash of it, so the template is rebuilt exactly when what
@@ -55,6 +56,7 @@ pub const SOURCES: &[&str] = &[
     include_str!("m20261203_000009_mail_jobs.rs"),
     include_str!("m20261203_000010_reminder_jobs.rs"),
     include_str!("m20261203_000011_auth_change_notices.rs"),
+    include_str!("m20261203_000012_fhir_imports.rs"),
 ];
 
 pub struct Migrator;
@@ -74,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_mail_jobs::Migration),
             Box::new(m20261203_000010_reminder_jobs::Migration),
             Box::new(m20261203_000011_auth_change_notices::Migration),
+            Box::new(m20261203_000012_fhir_imports::Migration),
         ]
     }
 }

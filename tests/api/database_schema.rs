@@ -227,6 +227,16 @@ const ADDITIONS: &[(&str, &[Column])] = &[
             ("downloaded_at", "timestamptz", true),
         ],
     ),
+    (
+        "fhir_imports",
+        &[
+            ("id", "int4", false),
+            ("user_id", "int4", false),
+            ("source", "varchar", false),
+            ("health_assessment_id", "int4", false),
+            ("imported_at", "timestamptz", false),
+        ],
+    ),
 ];
 
 async fn lines(db: &DatabaseConnection, sql: &str) -> BTreeSet<String> {
@@ -309,6 +319,9 @@ async fn keys_and_cascades_are_the_erd() {
             "p data_exports(id)",
             "u data_exports(file_path)",
             "f data_exports(user_id) -> users on delete c",
+            "p fhir_imports(id)",
+            "f fhir_imports(user_id) -> users on delete c",
+            "f fhir_imports(health_assessment_id) -> health_assessments on delete c",
         ]
         .map(String::from),
     );
@@ -462,7 +475,9 @@ async fn deleting_a_user_removes_everything_of_theirs_and_nothing_else() {
              INSERT INTO chat_messages (session_id, sender_type, message_content)
                  SELECT id, 'user', 'hello' FROM chat_sessions WHERE user_id = {id};
              INSERT INTO app_settings (user_id, setting_key, setting_value) VALUES ({id}, 'theme', 'dark');
-             INSERT INTO data_exports (user_id) VALUES ({id});"
+             INSERT INTO data_exports (user_id) VALUES ({id});
+             INSERT INTO fhir_imports (user_id, source, health_assessment_id)
+                 SELECT {id}, 'Observation/o-{id}', id FROM health_assessments WHERE user_id = {id};"
         ))
         .await;
         app.sign_in(user).await;
@@ -475,6 +490,7 @@ async fn deleting_a_user_removes_everything_of_theirs_and_nothing_else() {
         "user_sessions",
         "app_settings",
         "data_exports",
+        "fhir_imports",
     ];
     for table in tables {
         assert_eq!(

@@ -87,7 +87,7 @@ fn param(name: &str, kind: &str, documentation: &str) -> Value {
     json!({ "name": name, "type": kind, "documentation": documentation })
 }
 
-/// What this server does, truthfully: read-only, JSON, bearer tokens, the types and search
+/// What this server does, truthfully: reads, the vital-signs import, JSON, bearer tokens, the types and search
 /// parameters `http::fhir` implements.
 pub fn capability_statement(base: &str, version: &str, published: DateTime<Utc>) -> Value {
     let common = || {
@@ -142,12 +142,13 @@ pub fn capability_statement(base: &str, version: &str, published: DateTime<Utc>)
         "publisher": "Echo Health",
         "kind": "instance",
         "software": { "name": "Echo Health API", "version": version },
-        "implementation": { "description": "Echo Health API: a person's own health record, read-only", "url": base },
+        "implementation": { "description": "Echo Health API: a person's own health record, read, and vital signs imported into it", "url": base },
         "fhirVersion": "4.0.1",
         "format": ["application/fhir+json", "json"],
         "rest": [{
             "mode": "server",
-            "documentation": "Read-only. Every request needs `Authorization: Bearer <session token>` (the same tokens as the GraphQL API). A person reads their own record; a clinician reads a patient's record only through a live care-team grant, within its scopes, and every such read is recorded in the patient's audit log. Unknown search parameters are refused (400), never ignored. Paging follows the Bundle's `next` link.",
+            "interaction": [{ "code": "batch", "documentation": "Imports vital-sign Observations into the caller's own record; see the documentation above and docs/fhir.md, \"Import\"." }],
+            "documentation": "Reads the record; writes only by importing vital signs (a `batch` Bundle POSTed to the base: blood-pressure panels 85354-9, and body weight 29463-7 with a body height 8302-2 as a BMI, into the caller's own record, once per entry fullUrl or Observation id). Every request needs `Authorization: Bearer <session token>` (the same tokens as the GraphQL API). A person reads their own record; a clinician reads a patient's record only through a live care-team grant, within its scopes, and every such read is recorded in the patient's audit log. Unknown search parameters are refused (400), never ignored. Paging follows the Bundle's `next` link.",
             "security": {
                 "cors": false,
                 "description": "Bearer session tokens from the GraphQL `signIn` mutation; see docs/fhir.md."

@@ -4,6 +4,7 @@
 //! paging by `next` links; clinicians limited to what a live grant covers, and audited.
 
 mod access;
+mod import;
 mod record;
 mod search;
 
@@ -59,7 +60,11 @@ async fn get(app: &TestApp, token: Option<&str>, path_or_url: &str) -> Answer {
     } else {
         format!("{}/fhir/r4/{path_or_url}", app.address)
     };
-    let mut request = app.client.get(url);
+    send(app.client.get(url), token).await
+}
+
+/// Sends `request` (with the bearer `token`, if any) and reads the FHIR answer.
+async fn send(mut request: reqwest::RequestBuilder, token: Option<&str>) -> Answer {
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -265,4 +270,41 @@ async fn five_days_of_blood_pressure(app: &TestApp, token: &str) {
         let reading = json!({ "bloodPressure": { "readings": [{ "systolic": 120 + day, "diastolic": 80 }] } });
         create(app, token, reading).await;
     }
+}
+
+/// Checks `documents` (named) against HL7's R4 JSON schema with `tests/fhir/validate.mjs`.
+/// Skipped (with a note) where `npm ci` has not been run in tests/fhir; CI runs it.
+async fn schema_valid(documents: &[(String, Value)]) {
+    let validator = crate::clients::repository_root().join("tests/fhir");
+    if crate::clients::missing(&[(&validator.join("node_modules"), "npm ci in tests/fhir")])
+        .is_some()
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, document) in documents {
+        std::fs::write(
+            dir.path().join(format!("{name}.json")),
+            document.to_string(),
+        )
+        .unwrap();
+    }
+    let dir_arg = dir.path().to_str().unwrap().to_owned();
+    let validated = tokio::process::Command::new("node")
+        .arg("validate.mjs")
+        .arg(&dir_arg)
+        .current_dir(&validator)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&validated.stdout);
+    assert!(
+        validated.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&validated.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("validated {} files, 0 invalid", documents.len())),
+        "{stdout}"
+    );
 }

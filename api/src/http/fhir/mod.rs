@@ -1,5 +1,6 @@
-//! The read-only FHIR R4 REST API at `/fhir/r4` (docs/fhir.md): `metadata`, `Patient/{id}`,
-//! `Patient/{id}/$everything`, search on the record's resource types and read by id. JSON
+//! The FHIR R4 REST API at `/fhir/r4` (docs/fhir.md): `metadata`, `Patient/{id}`,
+//! `Patient/{id}/$everything`, search on the record's resource types, read by id, and the
+//! import of a Bundle of vital signs (`POST` to the base). JSON
 //! (`application/fhir+json`) only; every error is an `OperationOutcome` with its HTTP status.
 //! The same bearer tokens as GraphQL; `fhir::record` decides what a caller may see.
 
@@ -294,9 +295,79 @@ async fn open(state: &AppState, caller: &users::Model, patient_id: i32) -> Resul
         })
 }
 
+/// The largest Bundle `import` reads.
+const IMPORT_MAX_BYTES: usize = 1 << 20;
+
+/// `POST [base]`: a Bundle of vital signs imported into the caller's own record, answered by
+/// a `batch-response` Bundle (docs/fhir.md, "Import"). Whatever the Observations' `subject`
+/// says, they go into the caller's record: nobody imports into anyone else's.
+pub async fn import(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    respond(import_bundle(&req, payload, &state).await)
+}
+
+async fn import_bundle(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<Value, Refusal> {
+    let user = caller(req, state).await?;
+    let media = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if !matches!(
+        media.as_deref(),
+        Some("application/fhir+json" | "application/json")
+    ) {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not-supported",
+            "send the Bundle as application/fhir+json",
+        ));
+    }
+    let too_large = || {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-costly",
+            format!("a Bundle of at most {IMPORT_MAX_BYTES} bytes"),
+        )
+    };
+    let body = payload
+        .to_bytes_limited(IMPORT_MAX_BYTES)
+        .await
+        .map_err(|_| too_large())?
+        .map_err(|_| {
+            Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                "the body could not be read",
+            )
+        })?;
+    let bundle: Value = serde_json::from_slice(&body).map_err(|err| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "invalid",
+            format!("the body is not JSON: {err}"),
+        )
+    })?;
+    let now = state.services.clock.now();
+    let plans = fhir::import::plan(&bundle, now)
+        .map_err(|r| Refusal::new(StatusCode::BAD_REQUEST, r.code, r.message))?;
+    let answers = fhir::imported::store(&state.db, user.id, plans, now).await?;
+    Ok(fhir::imported::response(&base(req, state), &answers))
+}
+
 /// The routes, under `/fhir/r4`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metadata", web::get().to(metadata))
+    cfg.route("", web::post().to(import))
+        .route("/", web::post().to(import))
+        .route("/metadata", web::get().to(metadata))
         .route("/Patient/{id}/$everything", web::get().to(everything))
         .route("/Patient/{id}", web::get().to(patient))
         .route("/{type}", web::get().to(search))
