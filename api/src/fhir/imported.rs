@@ -15,7 +15,11 @@ use super::{
     entry::id,
     import::{Plan, Refusal},
 };
-use crate::{assessments::service::create_assessment, error::AppError};
+use crate::{
+    assessments::service::create_assessment,
+    error::AppError,
+    rate_limit::{self, Rule},
+};
 
 /// What became of one entry.
 pub enum Answer {
@@ -30,9 +34,11 @@ pub enum Answer {
     Refused(Refusal),
 }
 
-/// Stores the plans' assessments for `user_id` in one transaction. Imports of one user run
-/// one at a time (an advisory lock), so the same Observation sent twice at once is stored
-/// once.
+/// Imports a user may send per hour.
+pub const IMPORTS: Rule = Rule::new(30, chrono::Duration::hours(1));
+
+/// Stores the plans' assessments for `user_id` in one transaction; RATE_LIMITED past
+/// `IMPORTS`. Imports of one user run one at a time (the rate limit's lock on their bucket).
 pub async fn store(
     db: &DatabaseConnection,
     user_id: i32,
@@ -40,11 +46,15 @@ pub async fn store(
     now: DateTime<Utc>,
 ) -> Result<Vec<Answer>, AppError> {
     let txn = db.begin().await?;
-    txn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT pg_advisory_xact_lock(hashtext('fhir_imports'), $1)",
-        [user_id.into()],
-    ))
+    // Counted per user (a client syncing a home monitor imports a few times a day); the
+    // bucket's lock also makes one user's imports run one at a time, so the same Observation
+    // sent twice at once is stored once.
+    rate_limit::hit_in(
+        &txn,
+        &format!("fhir-import:user:{user_id}"),
+        &[IMPORTS],
+        now,
+    )
     .await?;
     let sources: Vec<String> = plans
         .iter()

@@ -299,3 +299,57 @@ async fn bundles_that_cannot_be_imported_are_refused_whole() {
         .await;
     assert_eq!(stored, 0);
 }
+
+#[tokio::test]
+async fn imports_are_limited_per_user_and_hour() {
+    let app = spawn_app().await;
+    let busy = person(&app, "busy@example.com", "user", "Bea", "Busy").await;
+    let calm = person(&app, "calm@example.com", "user", "Cal", "Calm").await;
+    let empty = json!({ "resourceType": "Bundle", "type": "batch", "entry": [] }).to_string();
+    let max = api::fhir::imported::IMPORTS.max;
+    for _ in 0..max {
+        let answer = post(
+            &app,
+            Some(&busy.token),
+            "application/fhir+json",
+            empty.clone(),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let refused = post(
+        &app,
+        Some(&busy.token),
+        "application/fhir+json",
+        empty.clone(),
+    )
+    .await;
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert_eq!(refused.body["issue"][0]["code"], "throttled");
+    // Another user is not slowed by it.
+    let other = post(
+        &app,
+        Some(&calm.token),
+        "application/fhir+json",
+        empty.clone(),
+    )
+    .await;
+    assert_eq!(other.status, 200);
+    // Refused all hour (each request also keeps the session from going idle), then allowed.
+    for minutes in [16, 32, 48, 64] {
+        app.clock.advance(chrono::Duration::minutes(16));
+        let answer = post(
+            &app,
+            Some(&busy.token),
+            "application/fhir+json",
+            empty.clone(),
+        )
+        .await;
+        let expected = if minutes < 60 { 429 } else { 200 };
+        assert_eq!(
+            answer.status, expected,
+            "after {minutes} min: {}",
+            answer.body
+        );
+    }
+}

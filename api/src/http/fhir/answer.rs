@@ -69,6 +69,13 @@ impl From<AppError> for Refusal {
     fn from(err: AppError) -> Self {
         match err {
             AppError::NotFound => Self::not_found("the record"),
+            AppError::RateLimited {
+                retry_after_seconds,
+            } => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                format!("too many requests of this kind; try again in {retry_after_seconds} s"),
+            ),
             err => {
                 tracing::error!(error = %error_chain(&err), "a FHIR request failed");
                 Self::new(
