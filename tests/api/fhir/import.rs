@@ -353,3 +353,33 @@ async fn imports_are_limited_per_user_and_hour() {
         );
     }
 }
+
+#[tokio::test]
+async fn with_a_read_replica_an_import_marks_the_session_as_having_written() {
+    // The replica is the primary under another name here: what matters is that one is set.
+    let app = tests::spawn_app_with(|s| {
+        s.database.database_read_url = Some(s.database.database_url.clone());
+    })
+    .await;
+    let patient = person(&app, "replica@example.com", "user", "Rep", "Lica").await;
+    let last_write = format!(
+        "SELECT count(*) FROM user_sessions WHERE user_id = {} AND last_write_at IS NOT NULL",
+        patient.id
+    );
+    assert_eq!(app.scalar_i64(&last_write).await, 0);
+    let bundle = json!({ "resourceType": "Bundle", "type": "batch",
+                         "entry": [blood_pressure("r1", "2026-11-01", 121.0, 79.0)] });
+    let answer = post(
+        &app,
+        Some(&patient.token),
+        "application/fhir+json",
+        bundle.to_string(),
+    )
+    .await;
+    assert_eq!(statuses(&answer.body), ["201 Created"]);
+    assert_eq!(
+        app.scalar_i64(&last_write).await,
+        1,
+        "its next reads go to the primary, which has the import"
+    );
+}

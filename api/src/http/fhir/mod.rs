@@ -40,8 +40,18 @@ const SEARCHABLE: &[&str] = &[
 
 /// The caller behind the bearer token; 401 without one.
 async fn caller(req: &HttpRequest, state: &AppState) -> Result<users::Model, Refusal> {
+    caller_for(req, state, false).await
+}
+
+/// The caller of a request that `writes` (an import): with a read replica, the session then
+/// reads from the primary for a while and sees what it wrote (`AppState::database_for`).
+async fn caller_for(
+    req: &HttpRequest,
+    state: &AppState,
+    writes: bool,
+) -> Result<users::Model, Refusal> {
     check_accept(req)?;
-    match viewer(req, state, false).await {
+    match viewer(req, state, writes && state.read_db.is_some()).await {
         Ok(viewer) => viewer.0.map(|v| v.user).ok_or_else(|| {
             Refusal::new(
                 StatusCode::UNAUTHORIZED,
@@ -314,7 +324,7 @@ async fn import_bundle(
     payload: web::Payload,
     state: &AppState,
 ) -> Result<Value, Refusal> {
-    let user = caller(req, state).await?;
+    let user = caller_for(req, state, true).await?;
     let media = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
